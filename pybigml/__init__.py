@@ -1,0 +1,75 @@
+"""pybigml: a from-scratch deep-learning engine with PyTorch's API.
+
+A reverse-mode autograd ``Tensor`` (numpy storage) on hand-written C++ kernels::
+
+    import pybigml as torch
+    x = torch.randn(4, 3, requires_grad=True)
+    (x @ x.T).sum().backward()
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from ._device import device
+from ._dtype import (
+    bool_ as bool,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    result_type as _result_type,
+    set_default_dtype,
+    uint8,
+)
+from ._tensor import Size, Tensor
+
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+
+from . import autograd  # noqa: E402
+from . import _methods  # noqa: E402,F401  (binds ops onto Tensor)
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import get_num_threads, set_num_threads
+from .ops.creation import *
+from .ops.creation import __all__ as _creation_all
+from .ops.indexing import index_put
+from .ops.linalg import *
+from .ops.pointwise import *
+from .ops.reduction import *
+from .ops.scatter_gather import *
+from .ops.shape import *
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ._repr import set_printoptions
+from . import cuda, nn, optim, utils  # noqa: E402
+
+
+def result_type(tensor1: object, tensor2: object) -> dtype:
+    """The dtype PyTorch's promotion gives for an operation on the two operands."""
+    return _result_type(tensor1, tensor2)
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def typename(obj: object) -> str:
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__

@@ -1,0 +1,135 @@
+"""Bind the ops of ``pybigml.ops`` onto ``Tensor`` as methods, operators and in-place forms.
+
+This is the one place that says which function ``x.name(...)`` calls, so ``_tensor.py``
+stays about what a tensor is and each op lives in exactly one module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._tensor import Tensor
+from .ops import creation, indexing, linalg, pointwise, reduction, scatter_gather, shape
+from .ops.inplace import inplace
+
+P = pointwise
+
+# Ops that are methods under the same name (x.exp() == pybigml.exp(x)).
+_POINTWISE_METHODS = (
+    "add sub mul div floor_divide true_divide remainder fmod pow float_power exp expm1 log log1p "
+    "log2 log10 sqrt rsqrt sin cos tan tanh asin acos atan sinh cosh reciprocal sigmoid abs neg "
+    "negative sign sgn floor ceil trunc fix round frac relu clamp clip clamp_min clamp_max "
+    "maximum minimum fmax fmin lerp addcmul addcdiv square xlogy eq ne lt le gt ge greater "
+    "greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not "
+    "bitwise_and bitwise_or bitwise_xor bitwise_not equal allclose isclose isnan isinf "
+    "isfinite nan_to_num erf"
+).split()
+
+_SHAPE_METHODS = (
+    "reshape view view_as reshape_as flatten unflatten ravel squeeze unsqueeze permute "
+    "transpose swapaxes swapdims t movedim moveaxis expand expand_as broadcast_to contiguous "
+    "clone flip fliplr flipud roll narrow select split tensor_split chunk unbind repeat tile "
+    "repeat_interleave tril triu diagonal diag"
+).split()
+
+# In-place forms computed from the out-of-place op (``x.add_(y)``).
+_INPLACE = (
+    "add sub mul div floor_divide remainder fmod pow exp expm1 log log1p log2 sqrt rsqrt sin "
+    "cos tanh sigmoid abs neg sign floor ceil trunc round frac relu clamp clamp_min clamp_max "
+    "lerp addcmul addcdiv reciprocal square logical_not nan_to_num tril triu"
+).split()
+
+# Names a module exports that are functions only, never methods.
+_NOT_METHODS = {
+    "cat", "concat", "concatenate", "stack", "hstack", "vstack", "einsum", "broadcast_tensors",
+    "broadcast_shapes", "atleast_1d", "atleast_2d", "return_types", "tensordot",
+}
+
+
+def _bind(name: str, fn: Any) -> None:
+    if name in _NOT_METHODS or name in Tensor.__dict__:
+        return
+    setattr(Tensor, name, fn)
+
+
+for _name in _POINTWISE_METHODS:
+    _bind(_name, getattr(P, _name))
+for _name in _SHAPE_METHODS:
+    _bind(_name, getattr(shape, _name))
+for _module in (reduction, scatter_gather, linalg):
+    for _name in _module.__all__:
+        _bind(_name, getattr(_module, _name))
+for _name in _INPLACE:
+    _source = getattr(Tensor, _name)
+    setattr(Tensor, _name + "_", inplace(_source, _name + "_"))
+
+for _name in ("fill_", "zero_", "uniform_", "normal_", "bernoulli_", "exponential_", "random_", "copy_"):
+    setattr(Tensor, _name, getattr(creation, _name))
+
+
+def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
+    return P.where(condition, self, other)
+
+
+Tensor.where = _where_method
+Tensor.bernoulli = creation.bernoulli
+Tensor.multinomial = creation.multinomial
+Tensor.index_put = indexing.index_put
+Tensor.index_put_ = indexing.index_put_
+Tensor.T = property(lambda self: shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1))))
+Tensor.mT = property(shape._matrix_transpose)
+Tensor.H = property(lambda self: shape.t(self) if self._data.ndim == 2 else self)
+Tensor.mH = Tensor.mT
+
+# ----------------------------------------------------------------------------- operators
+Tensor.__array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+
+def _reflected(fn: Any) -> Any:
+    def method(self: Tensor, other: Any) -> Any:
+        if not isinstance(other, (Tensor, int, float, bool, np.generic)):
+            return NotImplemented
+        return fn(other, self)
+
+    return method
+
+
+def _forward(fn: Any) -> Any:
+    def method(self: Tensor, other: Any) -> Any:
+        if not isinstance(other, (Tensor, int, float, bool, np.generic)):
+            return NotImplemented
+        return fn(self, other)
+
+    return method
+
+
+for _op, _fn in (
+    ("add", P.add), ("sub", P.sub), ("mul", P.mul), ("truediv", P.div),
+    ("floordiv", P.floor_divide), ("mod", P.remainder), ("pow", P.pow),
+    ("and", P.bitwise_and), ("or", P.bitwise_or), ("xor", P.bitwise_xor),
+):
+    setattr(Tensor, f"__{_op}__", _forward(_fn))
+    setattr(Tensor, f"__r{_op}__", _reflected(_fn))
+for _op, _fn in (("eq", P.eq), ("ne", P.ne), ("lt", P.lt), ("le", P.le), ("gt", P.gt), ("ge", P.ge)):
+    setattr(Tensor, f"__{_op}__", _forward(_fn))
+for _op, _name in (
+    ("add", "add_"), ("sub", "sub_"), ("mul", "mul_"), ("truediv", "div_"),
+    ("floordiv", "floor_divide_"), ("mod", "remainder_"), ("pow", "pow_"),
+):
+    setattr(Tensor, f"__i{_op}__", getattr(Tensor, _name))
+
+
+Tensor.__iand__ = inplace(P.bitwise_and, "bitwise_and_")
+Tensor.__ior__ = inplace(P.bitwise_or, "bitwise_or_")
+Tensor.__ixor__ = inplace(P.bitwise_xor, "bitwise_xor_")
+Tensor.__matmul__ = _forward(linalg.matmul)
+Tensor.__rmatmul__ = _reflected(linalg.matmul)
+Tensor.__neg__ = P.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = P.abs
+Tensor.__invert__ = lambda self: P.logical_not(self) if self._data.dtype == np.bool_ else P.bitwise_not(self)
+Tensor.__getitem__ = indexing.getitem
+Tensor.__setitem__ = indexing.setitem
+Tensor.__hash__ = object.__hash__

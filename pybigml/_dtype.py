@@ -77,7 +77,7 @@ def to_dtype(d: object) -> dtype:
     if isinstance(d, dtype):
         return d
     if d is float:
-        return _default_float
+        return float64  # as in PyTorch: the Python type means double precision
     if d is int:
         return int64
     if d is bool:

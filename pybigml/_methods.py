@@ -43,8 +43,19 @@ _INPLACE = (
 
 # Names a module exports that are functions only, never methods.
 _NOT_METHODS = {
-    "cat", "concat", "concatenate", "stack", "hstack", "vstack", "einsum", "broadcast_tensors",
-    "broadcast_shapes", "atleast_1d", "atleast_2d", "return_types", "tensordot",
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "hstack",
+    "vstack",
+    "einsum",
+    "broadcast_tensors",
+    "broadcast_shapes",
+    "atleast_1d",
+    "atleast_2d",
+    "return_types",
+    "tensordot",
 }
 
 
@@ -65,7 +76,16 @@ for _name in _INPLACE:
     _source = getattr(Tensor, _name)
     setattr(Tensor, _name + "_", inplace(_source, _name + "_"))
 
-for _name in ("fill_", "zero_", "uniform_", "normal_", "bernoulli_", "exponential_", "random_", "copy_"):
+for _name in (
+    "fill_",
+    "zero_",
+    "uniform_",
+    "normal_",
+    "bernoulli_",
+    "exponential_",
+    "random_",
+    "copy_",
+):
     setattr(Tensor, _name, getattr(creation, _name))
 
 
@@ -84,13 +104,41 @@ Tensor.H = property(lambda self: shape.t(self) if self._data.ndim == 2 else self
 Tensor.mH = Tensor.mT
 
 # ----------------------------------------------------------------------------- operators
-Tensor.__array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
+_UFUNC_OPS = {
+    np.add: P.add, np.subtract: P.sub, np.multiply: P.mul, np.true_divide: P.div,
+    np.floor_divide: P.floor_divide, np.remainder: P.remainder, np.power: P.pow,
+    np.matmul: linalg.matmul, np.equal: P.eq, np.not_equal: P.ne, np.less: P.lt,
+    np.less_equal: P.le, np.greater: P.gt, np.greater_equal: P.ge, np.maximum: P.maximum,
+    np.minimum: P.minimum, np.negative: P.neg, np.absolute: P.abs, np.exp: P.exp,
+    np.log: P.log, np.sqrt: P.sqrt, np.sin: P.sin, np.cos: P.cos, np.tanh: P.tanh,
+}
+
+
+def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """numpy meets a Tensor: ``ndarray + tensor`` and ``np.exp(tensor)`` give tensors.
+
+    Ufuncs pybigml has an op for go through it (so autograd sees them); any other ufunc
+    runs in numpy on the tensors' arrays and its array results are wrapped as tensors.
+    """
+    op = _UFUNC_OPS.get(ufunc)
+    if op is not None and method == "__call__" and not kwargs:
+        return op(*(Tensor._make(x) if isinstance(x, np.ndarray) else x for x in inputs))
+    arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+    result = getattr(ufunc, method)(*arrays, **kwargs)
+    if isinstance(result, tuple):
+        return tuple(Tensor._make(r) if isinstance(r, np.ndarray) else r for r in result)
+    return Tensor._make(result) if isinstance(result, np.ndarray) else result
+
+
+Tensor.__array_ufunc__ = _array_ufunc
 
 
 def _reflected(fn: Any) -> Any:
     def method(self: Tensor, other: Any) -> Any:
-        if not isinstance(other, (Tensor, int, float, bool, np.generic)):
-            return NotImplemented
+        if not isinstance(other, _OPERANDS):
+            if not isinstance(other, np.ndarray):
+                return NotImplemented
+            other = Tensor._make(other)
         return fn(other, self)
 
     return method
@@ -98,25 +146,62 @@ def _reflected(fn: Any) -> Any:
 
 def _forward(fn: Any) -> Any:
     def method(self: Tensor, other: Any) -> Any:
-        if not isinstance(other, (Tensor, int, float, bool, np.generic)):
-            return NotImplemented
+        if not isinstance(other, _OPERANDS):
+            if not isinstance(other, np.ndarray):
+                return NotImplemented
+            other = Tensor._make(other)
         return fn(self, other)
 
     return method
 
 
+_OPERANDS = (Tensor, int, float, bool, np.generic)
+
+
+def _add(self: Tensor, other: Any) -> Any:
+    # the hottest operators get a direct path to their Function
+    if isinstance(other, _OPERANDS):
+        return P.Add.apply(self, other)
+    return P.add(self, Tensor._make(other)) if isinstance(other, np.ndarray) else NotImplemented
+
+
+def _mul(self: Tensor, other: Any) -> Any:
+    if isinstance(other, _OPERANDS):
+        return P.Mul.apply(self, other)
+    return P.mul(self, Tensor._make(other)) if isinstance(other, np.ndarray) else NotImplemented
+
+
 for _op, _fn in (
-    ("add", P.add), ("sub", P.sub), ("mul", P.mul), ("truediv", P.div),
-    ("floordiv", P.floor_divide), ("mod", P.remainder), ("pow", P.pow),
-    ("and", P.bitwise_and), ("or", P.bitwise_or), ("xor", P.bitwise_xor),
+    ("add", P.add),
+    ("sub", P.sub),
+    ("mul", P.mul),
+    ("truediv", P.div),
+    ("floordiv", P.floor_divide),
+    ("mod", P.remainder),
+    ("pow", P.pow),
+    ("and", P.bitwise_and),
+    ("or", P.bitwise_or),
+    ("xor", P.bitwise_xor),
 ):
     setattr(Tensor, f"__{_op}__", _forward(_fn))
     setattr(Tensor, f"__r{_op}__", _reflected(_fn))
-for _op, _fn in (("eq", P.eq), ("ne", P.ne), ("lt", P.lt), ("le", P.le), ("gt", P.gt), ("ge", P.ge)):
+for _op, _fn in (
+    ("eq", P.eq),
+    ("ne", P.ne),
+    ("lt", P.lt),
+    ("le", P.le),
+    ("gt", P.gt),
+    ("ge", P.ge),
+):
     setattr(Tensor, f"__{_op}__", _forward(_fn))
 for _op, _name in (
-    ("add", "add_"), ("sub", "sub_"), ("mul", "mul_"), ("truediv", "div_"),
-    ("floordiv", "floor_divide_"), ("mod", "remainder_"), ("pow", "pow_"),
+    ("add", "add_"),
+    ("sub", "sub_"),
+    ("mul", "mul_"),
+    ("truediv", "div_"),
+    ("floordiv", "floor_divide_"),
+    ("mod", "remainder_"),
+    ("pow", "pow_"),
 ):
     setattr(Tensor, f"__i{_op}__", getattr(Tensor, _name))
 
@@ -124,12 +209,16 @@ for _op, _name in (
 Tensor.__iand__ = inplace(P.bitwise_and, "bitwise_and_")
 Tensor.__ior__ = inplace(P.bitwise_or, "bitwise_or_")
 Tensor.__ixor__ = inplace(P.bitwise_xor, "bitwise_xor_")
+Tensor.__add__ = Tensor.__radd__ = _add
+Tensor.__mul__ = Tensor.__rmul__ = _mul
 Tensor.__matmul__ = _forward(linalg.matmul)
 Tensor.__rmatmul__ = _reflected(linalg.matmul)
 Tensor.__neg__ = P.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = P.abs
-Tensor.__invert__ = lambda self: P.logical_not(self) if self._data.dtype == np.bool_ else P.bitwise_not(self)
+Tensor.__invert__ = lambda self: (
+    P.logical_not(self) if self._data.dtype == np.bool_ else P.bitwise_not(self)
+)
 Tensor.__getitem__ = indexing.getitem
 Tensor.__setitem__ = indexing.setitem
 Tensor.__hash__ = object.__hash__

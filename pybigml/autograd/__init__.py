@@ -53,7 +53,9 @@ def backward(
     if retain_graph is None:
         retain_graph = create_graph
     inputs = _as_tuple(inputs) or None
-    engine.run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True)
+    engine.run_backward(
+        tensors, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True
+    )
 
 
 def grad(
@@ -91,8 +93,13 @@ def grad(
     if allow_unused is None:
         allow_unused = materialize_grads
     result = engine.run_backward(
-        outputs, grads, retain_graph, create_graph, inputs=inputs,
-        allow_unused=allow_unused, accumulate=False,
+        outputs,
+        grads,
+        retain_graph,
+        create_graph,
+        inputs=inputs,
+        allow_unused=allow_unused,
+        accumulate=False,
     )
     if materialize_grads:
         from ..ops.creation import zeros_like

@@ -80,6 +80,8 @@ def _call_tensor_hooks(node: Node, grads: list) -> None:
 
 def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
     t = node.variable
+    if t is None:
+        return  # the leaf is gone: nobody can read its gradient
     if t._hooks:
         for fn in list(t._hooks):
             res = fn(grad)
@@ -108,10 +110,9 @@ def _discover(roots: list) -> tuple[dict, list]:
     while stack:
         node = stack.pop()
         order.append(node)
-        for edge in node.next_functions:
-            if edge is None:
+        for child, _ in node.next_functions:
+            if child is None:
                 continue
-            child = edge[0]
             deps[child] = deps.get(child, 0) + 1
             if child not in seen:
                 seen.add(child)
@@ -127,16 +128,15 @@ def _needed_nodes(roots: list, deps: dict, targets: set) -> set:
     while ready:
         node = ready.pop()
         topo.append(node)
-        for edge in node.next_functions:
-            if edge is None:
+        for child, _ in node.next_functions:
+            if child is None:
                 continue
-            child = edge[0]
             remaining[child] -= 1
             if remaining[child] == 0:
                 ready.append(child)
     needed = set()
     for node in reversed(topo):
-        if node in targets or any(e is not None and e[0] in needed for e in node.next_functions):
+        if node in targets or any(child in needed for child, _ in node.next_functions):
             needed.add(node)
     return needed
 
@@ -189,7 +189,9 @@ def run_backward(
         targets = set()
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor) or not t._requires_grad:
-                raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) does not require grad"
+                )
             node, nr = _edge(t)
             targets.add(node)
             captures.setdefault(node, []).append((i, nr))
@@ -197,9 +199,9 @@ def run_backward(
         # recount dependencies among the needed nodes only
         deps = {}
         for node in needed:
-            for edge in node.next_functions:
-                if edge is not None and edge[0] in needed:
-                    deps[edge[0]] = deps.get(edge[0], 0) + 1
+            for child, _ in node.next_functions:
+                if child is not None and child in needed:
+                    deps[child] = deps.get(child, 0) + 1
         roots = [n for n in roots if n in needed]
 
     results: list = [None] * (len(inputs) if inputs is not None else 0)
@@ -227,10 +229,9 @@ def run_backward(
             input_grads = _run_node(node, grads)
             if not retain_graph:
                 node.release()
-            for edge, meta, g in zip(node.next_functions, node._input_meta, input_grads):
-                if edge is None:
+            for (child, nr), meta, g in zip(node.next_functions, node._input_meta, input_grads):
+                if child is None:
                     continue
-                child, nr = edge
                 if needed is not None and child not in needed:
                     continue
                 if g is not None:

@@ -6,8 +6,8 @@ and, when grad mode is on and some input requires grad, turns the ``ctx`` object
 graph node of the outputs: ``ctx`` *is* the node (``y.grad_fn is ctx``).
 
 A node knows:
-  * ``next_functions`` — one ``(node, output_nr)`` edge per forward argument (``None`` for
-    arguments that are not tensors requiring grad). A leaf's edge points at its
+  * ``next_functions`` — one ``(node, output_nr)`` edge per forward argument (``(None, 0)``
+    for arguments that are not tensors requiring grad). A leaf's edge points at its
     ``AccumulateGrad`` node, which adds the incoming gradient into ``leaf.grad``.
   * ``_input_meta`` — shape and dtype of each differentiable input, so the engine can reduce
     a broadcast gradient back to the input's shape (``sum_to``) and keep its dtype.
@@ -18,6 +18,7 @@ A node knows:
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from .._tensor import Tensor
@@ -75,6 +76,9 @@ class Node:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
+NO_EDGE = (None, 0)  # the edge of an input that needs no gradient, as in PyTorch
+
+
 class _RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
 
@@ -95,11 +99,18 @@ class _RemovableHandle:
 
 
 class AccumulateGrad(Node):
-    """The node of a leaf tensor: adds the incoming gradient into ``variable.grad``."""
+    """The node of a leaf tensor: adds the incoming gradient into ``variable.grad``.
+
+    The leaf owns its node (``leaf._acc``) and the node refers back weakly, so a leaf and
+    its node die together without a reference cycle.
+    """
 
     def __init__(self, variable: Tensor) -> None:
-        self.variable = variable
-        self._input_meta = ((variable._data.shape, variable._data.dtype),)
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self) -> Tensor | None:
+        return self._variable()
 
 
 class _SavedTensor:
@@ -120,11 +131,16 @@ class _SavedTensor:
     def unpack(self, node: Function) -> Tensor:
         t = self.tensor
         if t._vc[0] != self.version:
+            if self.output_nr >= 0:
+                origin = f", which is output {self.output_nr} of {node.name()},"
+            elif t.grad_fn is not None:
+                origin = f", which is output {t._output_nr} of {t.grad_fn.name()},"
+            else:
+                origin = ""
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{t.dtype.name} tensor of shape {list(t.shape)}], which is "
-                f"output {max(self.output_nr, 0)} of {node.name()}, is at version {t._vc[0]}; "
-                f"expected version {self.version} instead. (op: {node.name()})"
+                f"inplace operation: [{t.type()} {list(t.shape)}]{origin} is at version "
+                f"{t._vc[0]}; expected version {self.version} instead. (needed by {node.name()})"
             )
         if self.output_nr >= 0 and GRAD_STATE.enabled:
             out = Tensor._make(t._data, True)
@@ -189,11 +205,15 @@ class Function(FunctionCtx, Node):
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
 
     @staticmethod
     def backward(ctx: Any, *grad_outputs: Any) -> Any:
-        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the backward function for custom autograd.Function."
+        )
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
@@ -226,15 +246,16 @@ class Function(FunctionCtx, Node):
 
 def _edge(t: Tensor) -> tuple:
     """The edge into the graph for tensor ``t`` (which requires grad)."""
+    if t._base is not None and t._view_version != t._vc[0]:
+        from ..ops.indexing import refresh_view
+
+        refresh_view(t)
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
-    acc = t._acc() if t._acc is not None else None
+    acc = t._acc
     if acc is None:
-        import weakref
-
-        acc = AccumulateGrad(t)
-        t._acc = weakref.ref(acc)
+        acc = t._acc = AccumulateGrad(t)
     return (acc, 0)
 
 
@@ -244,10 +265,39 @@ def _connect(ctx: Function, args: tuple, needs: tuple, out: Any) -> Any:
     Returns the outputs; an input returned unchanged (and not marked dirty) is replaced by
     a new tensor sharing its memory, so the input keeps its own place in the graph.
     """
-    ctx.next_functions = tuple([_edge(a) if n else None for a, n in zip(args, needs)])
-    ctx._input_meta = tuple(
-        [(a._data.shape, a._data.dtype) if n else None for a, n in zip(args, needs)]
-    )
+    edges = []
+    in_meta = []
+    for a, n in zip(args, needs):
+        if n:
+            edges.append(_edge(a))
+            in_meta.append((a._data.shape, a._data.dtype))
+        else:
+            edges.append(NO_EDGE)
+            in_meta.append(None)
+    ctx.next_functions = tuple(edges)
+    ctx._input_meta = tuple(in_meta)
+    if (
+        type(out) is Tensor
+        and not ctx._dirty
+        and not ctx._non_differentiable
+        and not any(out is a for a in args)
+    ):
+        # the common case: one new output tensor
+        data = out._data
+        ctx._output_meta = ((data.shape, data.dtype),)
+        if data.dtype.kind == "f":
+            out.grad_fn = ctx
+            out._requires_grad = True
+        outputs = (out,)
+    else:
+        out, outputs = _connect_outputs(ctx, args, out)
+    if ctx._to_save:
+        _save(ctx, outputs)
+    return out
+
+
+def _connect_outputs(ctx: Function, args: tuple, out: Any) -> tuple:
+    """The general case of ``_connect``: several outputs, dirty or non-differentiable ones."""
     single = not isinstance(out, tuple)
     outputs = (out,) if single else out
     dirty = ctx._dirty
@@ -272,31 +322,30 @@ def _connect(ctx: Function, args: tuple, needs: tuple, out: Any) -> Any:
                     "a leaf Variable that requires grad is being used in an in-place operation."
                 )
             o._vc[0] += 1
-        if not o._data.dtype.kind == "f":
+        if o._data.dtype.kind != "f":
             continue  # integer and bool outputs are never differentiable
         o.grad_fn = ctx
         o._output_nr = i
         o._requires_grad = True
     ctx._output_meta = tuple(meta)
-    to_save = ctx._to_save
-    if to_save:
-        saved = []
-        for t in to_save:
-            if t is None:
-                saved.append(None)
-                continue
-            nr = -1
-            for i, o in enumerate(outputs):
-                if o is t:
-                    nr = i
-                    break
-            if nr >= 0:
-                saved.append(_SavedTensor(_alias(t), nr))
-            else:
-                saved.append(_SavedTensor(t))
-        ctx._saved = tuple(saved)
-        ctx._to_save = None
-    return out
+    return out, outputs
+
+
+def _save(ctx: Function, outputs: tuple) -> None:
+    """Turn ``ctx.save_for_backward``'s tensors into version-checked saved tensors."""
+    saved = []
+    for t in ctx._to_save:
+        if t is None:
+            saved.append(None)
+            continue
+        nr = -1
+        for i, o in enumerate(outputs):
+            if o is t:
+                nr = i
+                break
+        saved.append(_SavedTensor(_alias(t), nr) if nr >= 0 else _SavedTensor(t))
+    ctx._saved = tuple(saved)
+    ctx._to_save = None
 
 
 def _alias(t: Tensor) -> Tensor:

@@ -56,13 +56,22 @@ class _GradModeContext:
         return self.__class__()
 
 
-class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
-    """Disable graph recording: ``with pybigml.no_grad(): ...`` or ``@pybigml.no_grad()``."""
+class _BareDecoratorContext(_GradModeContext):
+    """Also usable as a decorator without parentheses: ``@no_grad``."""
+
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecoratorContext):  # noqa: N801 - PyTorch's name
+    """Disable graph recording: ``with pybigml.no_grad(): ...`` or ``@pybigml.no_grad``."""
 
     _mode = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
+class enable_grad(_BareDecoratorContext):  # noqa: N801
     """Enable graph recording inside a ``no_grad`` region."""
 
     _mode = True
@@ -88,6 +97,10 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
 
     def __enter__(self) -> None:
         pass
+
+    def __call__(self, func: Callable) -> Callable:
+        GRAD_STATE.enabled = self._prev  # as a decorator it must not change the mode now
+        return super().__call__(func)
 
     def clone(self) -> set_grad_enabled:
         return set_grad_enabled(self._mode)

@@ -49,7 +49,9 @@ def _infer_array(data: Any) -> np.ndarray:
         return np.from_dlpack(data).copy()
     arr = np.array(_unwrap(data))
     if arr.dtype == object:
-        raise ValueError(f"tensor(): could not infer dtype of {type(data).__name__} (ragged or mixed data)")
+        raise ValueError(
+            f"tensor(): could not infer dtype of {type(data).__name__} (ragged or mixed data)"
+        )
     kind = arr.dtype.kind
     if kind == "f":
         return arr.astype(get_default_dtype()._np)
@@ -69,16 +71,25 @@ def _unwrap(data: Any) -> Any:
     return data
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+def tensor(
+    data: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, tensors).
 
     >>> pybigml.tensor([[1, 2], [3, 4]]).dtype
     pybigml.int64
     """
     to_device(device)
-    arr = _infer_array(data)
-    if dtype is not None:
-        arr = arr.astype(to_dtype(dtype)._np)
+    if dtype is not None and not isinstance(data, (Tensor, np.ndarray)):
+        arr = np.array(_unwrap(data), dtype=to_dtype(dtype)._np)  # no detour through float32
+    else:
+        arr = _infer_array(data)
+        if dtype is not None:
+            arr = arr.astype(to_dtype(dtype)._np)
     return _finish(arr, requires_grad)
 
 
@@ -123,48 +134,130 @@ def _filled(size: tuple, value: Any, dtype: Any, requires_grad: bool, device: An
     return _finish(np.full(shape, value, dtype=_np_dtype(dtype)), requires_grad)
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def zeros(
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     return _filled(size, 0, dtype, requires_grad, device)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def ones(
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     return _filled(size, 1, dtype, requires_grad, device)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None, memory_format: Any = None, pin_memory: bool = False) -> Tensor:
+def empty(
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+    memory_format: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
     to_device(device)
     return _finish(np.empty(_shape_arg(size), dtype=_np_dtype(dtype)), requires_grad)
 
 
-def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def full(
+    size: Sequence[int],
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+    layout: Any = None,
+) -> Tensor:
     if dtype is None:
         if isinstance(fill_value, Tensor):
             fill_value = fill_value.item()
         dtype = _dtype.default_dtype_for_category(_dtype.scalar_category(fill_value))
-    return _filled((tuple(size),) if not isinstance(size, int) else (size,), fill_value, dtype, requires_grad, device)
+    return _filled(
+        (tuple(size),) if not isinstance(size, int) else (size,),
+        fill_value,
+        dtype,
+        requires_grad,
+        device,
+    )
 
 
 def _like(input: Tensor, dtype: Any) -> _dtype.dtype:
     return to_dtype(dtype) if dtype is not None else input.dtype
 
 
-def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
+def zeros_like(
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+    layout: Any = None,
+) -> Tensor:
     return zeros(input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
 
 
-def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
+def ones_like(
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+    layout: Any = None,
+) -> Tensor:
     return ones(input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
 
 
-def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
+def empty_like(
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+    layout: Any = None,
+) -> Tensor:
     return empty(input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
-    return full(input._data.shape, fill_value, dtype=_like(input, dtype), requires_grad=requires_grad)
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+    layout: Any = None,
+) -> Tensor:
+    return full(
+        input._data.shape, fill_value, dtype=_like(input, dtype), requires_grad=requires_grad
+    )
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``: ``ceil((end-start)/step)`` of them."""
     to_device(device)
     if end is None:
@@ -180,22 +273,54 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         is_float = any(isinstance(x, float) for x in (start, end, step))
         dtype = get_default_dtype() if is_float else _dtype.int64
     n = max(math.ceil((end - start) / step), 0)
-    values = start + step * np.arange(n, dtype=np.float64 if to_dtype(dtype).is_floating_point else np.int64)
+    values = start + step * np.arange(
+        n, dtype=np.float64 if to_dtype(dtype).is_floating_point else np.int64
+    )
     return _finish(values.astype(to_dtype(dtype)._np), requires_grad)
 
 
-def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+def linspace(
+    start: Any,
+    end: Any,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+) -> Tensor:
     to_device(device)
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
-    return _finish(np.linspace(start, end, steps, dtype=np.float64).astype(_np_dtype(dtype)), requires_grad)
+    return _finish(
+        np.linspace(start, end, steps, dtype=np.float64).astype(_np_dtype(dtype)), requires_grad
+    )
 
 
-def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.logspace(start, end, steps, base=base).astype(_np_dtype(dtype)), requires_grad)
+def logspace(
+    start: Any,
+    end: Any,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    return _finish(
+        np.logspace(start, end, steps, base=base).astype(_np_dtype(dtype)), requires_grad
+    )
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+) -> Tensor:
     to_device(device)
     return _finish(np.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), requires_grad)
 
@@ -208,25 +333,56 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
     return d
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+def rand(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+) -> Tensor:
     """Uniform samples on [0, 1)."""
     to_device(device)
     d = _float_dtype(dtype, "rand")
     shape = _shape_arg(size)
-    data = _rng(generator).random(shape, dtype=d if d != np.float16 else np.float32).astype(d, copy=False)
+    data = (
+        _rng(generator)
+        .random(shape, dtype=d if d != np.float16 else np.float32)
+        .astype(d, copy=False)
+    )
     return _finish(data, requires_grad)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+def randn(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    out: Any = None,
+) -> Tensor:
     """Standard normal samples."""
     to_device(device)
     d = _float_dtype(dtype, "randn")
     shape = _shape_arg(size)
-    data = _rng(generator).standard_normal(shape, dtype=d if d != np.float16 else np.float32).astype(d, copy=False)
+    data = (
+        _rng(generator)
+        .standard_normal(shape, dtype=d if d != np.float16 else np.float32)
+        .astype(d, copy=False)
+    )
     return _finish(data, requires_grad)
 
 
-def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randint(
+    low: int,
+    high: Any = None,
+    size: Any = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Integers uniform on [low, high); ``randint(high, size)`` takes low = 0."""
     to_device(device)
     if size is None:
@@ -234,31 +390,74 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
     if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     data = _rng(generator).integers(low, high, size=tuple(size))
     return _finish(data.astype(_np_dtype(dtype, _dtype.int64)), requires_grad)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randperm(
+    n: int,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     to_device(device)
-    return _finish(_rng(generator).permutation(n).astype(_np_dtype(dtype, _dtype.int64)), requires_grad)
+    return _finish(
+        _rng(generator).permutation(n).astype(_np_dtype(dtype, _dtype.int64)), requires_grad
+    )
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+def rand_like(
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+) -> Tensor:
     return rand(input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+def randn_like(
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+) -> Tensor:
     return randn(input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low: int = 0, high: Any = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randint_like(
+    input: Tensor,
+    low: int = 0,
+    high: Any = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input._data.shape), dtype=_like(input, dtype), requires_grad=requires_grad)
+    return randint(
+        low, high, tuple(input._data.shape), dtype=_like(input, dtype), requires_grad=requires_grad
+    )
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None, dtype: Any = None, out: Any = None) -> Tensor:
+def normal(
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    out: Any = None,
+) -> Tensor:
     """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
@@ -275,7 +474,13 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
     return _make((draws < prob).astype(input._data.dtype))
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None) -> Tensor:
+def multinomial(
+    input: Tensor,
+    num_samples: int,
+    replacement: bool = False,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
     """Draw category indices with the (unnormalised) row probabilities of ``input``."""
     probs = input._data.astype(np.float64)
     if probs.ndim not in (1, 2):
@@ -290,7 +495,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         if total <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if not replacement and num_samples > np.count_nonzero(row):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+            raise RuntimeError(
+                "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+            )
         out[i] = rng.choice(row.shape[0], size=num_samples, replace=replacement, p=row / total)
     return _make(out.reshape(probs.shape[:-1] + (num_samples,)))
 
@@ -316,11 +523,15 @@ def zero_(self: Tensor) -> Tensor:
     return _fill(self, 0)
 
 
-def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+def uniform_(
+    self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None
+) -> Tensor:
     return _fill(self, _rng(generator).uniform(a, b, self._data.shape))
 
 
-def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+def normal_(
+    self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None
+) -> Tensor:
     return _fill(self, mean + std * _rng(generator).standard_normal(self._data.shape))
 
 
@@ -332,7 +543,9 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | Non
     return _fill(self, _rng(generator).exponential(1.0 / lambd, self._data.shape))
 
 
-def random_(self: Tensor, from_: int = 0, to: int | None = None, *, generator: Generator | None = None) -> Tensor:
+def random_(
+    self: Tensor, from_: int = 0, to: int | None = None, *, generator: Generator | None = None
+) -> Tensor:
     if to is None:
         from_, to = 0, from_ if from_ else 2**24
     return _fill(self, _rng(generator).integers(from_, to, self._data.shape))

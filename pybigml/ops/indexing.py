@@ -24,12 +24,20 @@ from .shape import _view
 _make = Tensor._make
 
 
-def _convert_key(key: Any) -> tuple[tuple, bool]:
-    """The numpy key for ``key`` and whether it is basic (a view) or advanced (a copy)."""
+def _convert_key(key: Any) -> tuple:
+    """The indexing *steps* for ``key``: a tuple of ``(numpy_key, is_basic)``.
+
+    Basic keys (ints, slices, None, ...) are one basic step: a view. A key with tensors or
+    lists is advanced. When it also holds integers, PyTorch applies the integers first (as
+    ``select``) and then the advanced part, which differs from numpy where the integers join
+    the advanced indices: ``x[1, :, [0, 2]]`` on a (2, 3, 4) tensor is (3, 2), not (2, 3).
+    So such a key becomes two steps: the basic part, then the advanced part.
+    """
     if not isinstance(key, tuple):
         key = (key,)
     out = []
     basic = True
+    has_int = has_bool_scalar = False
     for k in key:
         if isinstance(k, Tensor):
             k = k._data
@@ -38,111 +46,140 @@ def _convert_key(key: Any) -> tuple[tuple, bool]:
             if k.size == 0:
                 k = k.astype(np.int64)
         if isinstance(k, np.ndarray):
-            if k.dtype.kind == "b":
-                basic = False
-            elif k.dtype.kind in "iu":
-                basic = False
-            else:
+            if k.dtype.kind not in "biu":
                 raise IndexError(
                     "tensors used as indices must be long, int, byte or bool tensors "
                     f"(got {k.dtype})"
                 )
+            basic = False
         elif isinstance(k, (bool, np.bool_)):
             basic = False
+            has_bool_scalar = True
         elif isinstance(k, (int, np.integer)):
             k = int(k)
+            has_int = True
         elif k is None or k is Ellipsis or isinstance(k, slice):
             if isinstance(k, slice) and k.step is not None and k.step <= 0:
                 raise ValueError("step must be greater than zero")
         elif hasattr(k, "__index__"):
             k = k.__index__()
+            has_int = True
         else:
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                 f"Variables are valid indices (got {type(k).__name__})"
             )
         out.append(k)
-    if basic and not any(k is Ellipsis for k in out):
-        out.append(Ellipsis)  # keeps a full integer index a 0-d *view* instead of a scalar
-    return tuple(out), basic
+    if basic:
+        if not any(k is Ellipsis for k in out):
+            out.append(Ellipsis)  # keeps a full integer index a 0-d *view* instead of a scalar
+        return ((tuple(out), True),)
+    if not has_int or has_bool_scalar:
+        return ((tuple(out), False),)
+    first, second = [], []
+    for k in out:
+        if isinstance(k, np.ndarray):
+            first.extend([slice(None)] * max(k.ndim if k.dtype == np.bool_ else 1, 1))
+            second.append(k)
+        elif isinstance(k, int):
+            first.append(k)
+        else:
+            first.append(k)
+            second.append(k if k is Ellipsis else slice(None))
+    if not any(k is Ellipsis for k in first):
+        first.append(Ellipsis)
+    return ((tuple(first), True), (tuple(second), False))
 
 
-def _index(x: np.ndarray, key: tuple, op: str) -> np.ndarray:
+def _index(x: np.ndarray, steps: tuple, op: str) -> np.ndarray:
     try:
-        return x[key]
+        for key, _ in steps:
+            x = x[key]
+        return x
     except IndexError as e:
         raise IndexError(f"{op}: {e} (tensor of shape {list(x.shape)})") from None
+
+
+def _is_view(steps: tuple) -> bool:
+    return all(basic for _, basic in steps)
+
+
+def _put(target: np.ndarray, steps: tuple, values: Any, accumulate: bool) -> None:
+    """``target[steps] = values`` (``+=`` with repeats adding up when ``accumulate``)."""
+    for key, _ in steps[:-1]:
+        target = target[key]  # basic steps: views into target
+    key, basic = steps[-1]
+    if accumulate and not basic:
+        np.add.at(target, key, values)
+    elif accumulate:
+        target[key] += values
+    else:
+        target[key] = values
 
 
 class Index(Function):
     """y = x[key];  backward: zeros of x's shape with the gradient put (added) at key."""
 
     @staticmethod
-    def forward(ctx, a, key, basic):
+    def forward(ctx, a, steps):
         ctx.in_shape = a._data.shape
-        ctx.key, ctx.basic = key, basic
-        r = _index(a._data, key, "index")
-        return _view(a, r) if basic else _make(r)
+        ctx.steps = steps
+        r = _index(a._data, steps, "index")
+        return _view(a, r) if _is_view(steps) else _make(r)
 
     @staticmethod
     def backward(ctx, grad):
-        return IndexPutZeros.apply(grad, ctx.in_shape, ctx.key, ctx.basic), None, None
+        return IndexPutZeros.apply(grad, ctx.in_shape, ctx.steps), None
 
 
 class IndexPutZeros(Function):
     """z = zeros(shape); z[key] += g  — the adjoint of ``Index``."""
 
     @staticmethod
-    def forward(ctx, g, shape, key, basic):
-        ctx.key, ctx.basic = key, basic
+    def forward(ctx, g, shape, steps):
+        ctx.steps = steps
         z = np.zeros(shape, g._data.dtype)
-        if basic:
-            z[key] = g._data
-        else:
-            np.add.at(z, key, g._data)
+        _put(z, steps, g._data, accumulate=True)
         return _make(z)
 
     @staticmethod
     def backward(ctx, grad):
-        return Index.apply(grad, ctx.key, ctx.basic), None, None, None
+        return Index.apply(grad, ctx.steps), None, None
 
 
 def getitem(input: Tensor, key: Any) -> Tensor:
-    np_key, basic = _convert_key(key)
-    if basic and not (GRAD_STATE.enabled and input._requires_grad):
-        return _view(input, _index(input._data, np_key, "index"))
-    return Index.apply(input, np_key, basic)
+    steps = _convert_key(key)
+    if _is_view(steps) and not (GRAD_STATE.enabled and input._requires_grad):
+        return _view(input, _index(input._data, steps, "index"))
+    return Index.apply(input, steps)
 
 
 class IndexPut(Function):
     """y = x with y[key] = v;  dy/dx: the gradient with key's positions zeroed, dy/dv: grad[key]."""
 
     @staticmethod
-    def forward(ctx, a, key, basic, value, accumulate):
-        ctx.key, ctx.basic, ctx.accumulate = key, basic, accumulate
+    def forward(ctx, a, steps, value, accumulate):
+        ctx.steps, ctx.accumulate = steps, accumulate
         v = value._data if isinstance(value, Tensor) else value
         ctx.value_shape = np.shape(v)
         out = a._data.copy()
-        if accumulate:
-            np.add.at(out, key, np.asarray(v, dtype=out.dtype))
-        else:
-            out[key] = v
+        _put(out, steps, np.asarray(v, dtype=out.dtype) if accumulate else v, accumulate)
         return _make(out)
 
     @staticmethod
     def backward(ctx, grad):
         ga = gv = None
         if ctx.needs_input_grad[0]:
-            ga = grad if ctx.accumulate else IndexPut.apply(grad, ctx.key, ctx.basic, 0.0, False)
-        if ctx.needs_input_grad[3]:
-            gv = Index.apply(grad, ctx.key, ctx.basic)
+            ga = grad if ctx.accumulate else IndexPut.apply(grad, ctx.steps, 0.0, False)
+        if ctx.needs_input_grad[2]:
+            gv = Index.apply(grad, ctx.steps)
             shape = ctx.value_shape
-            if gv._data.ndim < len(shape) and gv._data.size == int(np.prod(shape)):
-                gv = gv.reshape(shape)
-            elif gv._data.ndim > len(shape):
-                lead = gv._data.ndim - len(shape)
-                gv = gv.sum(dim=tuple(range(lead))) if lead else gv
-        return ga, None, None, gv, None
+            lead = gv._data.ndim - len(shape)
+            if lead > 0:
+                gv = gv.sum(dim=tuple(range(lead)))
+            elif lead < 0:
+                gv = gv.reshape((1,) * -lead + tuple(gv._data.shape))
+        return ga, None, gv, None
 
 
 def _value_for(target: Tensor, value: Any, op: str) -> Any:
@@ -155,24 +192,24 @@ def _value_for(target: Tensor, value: Any, op: str) -> Any:
 
 def setitem(input: Tensor, key: Any, value: Any) -> None:
     """``input[key] = value`` in place (value broadcast to the indexed shape)."""
-    np_key, basic = _convert_key(key)
+    steps = _convert_key(key)
     value = _value_for(input, value, "setitem")
     v_grad = isinstance(value, Tensor) and value._requires_grad
     if GRAD_STATE.enabled and (input._requires_grad or v_grad):
-        result = IndexPut.apply(_snapshot(input), np_key, basic, value, False)
+        result = IndexPut.apply(_snapshot(input), steps, value, False)
         apply_inplace(input, result, "index_put_")
         return
     v = value._data if isinstance(value, Tensor) else value
+    if not input._data.flags.writeable:
+        raise RuntimeError(
+            "setitem: unsupported operation: the tensor is an expanded view whose elements "
+            "share memory; call .clone() before writing to it"
+        )
     try:
-        input._data[np_key] = v
+        _put(input._data, steps, v, accumulate=False)
     except IndexError as e:
         raise IndexError(f"index_put_: {e} (tensor of shape {list(input._data.shape)})") from None
     except ValueError as e:
-        if not input._data.flags.writeable:
-            raise RuntimeError(
-                "setitem: unsupported operation: the tensor is an expanded view whose elements "
-                "share memory; call .clone() before writing to it"
-            ) from None
         raise RuntimeError(
             f"setitem: shape mismatch: value tensor of shape {list(np.shape(v))} cannot be "
             f"broadcast to indexing result ({e})"
@@ -182,13 +219,56 @@ def setitem(input: Tensor, key: Any, value: Any) -> None:
 
 def index_put(input: Tensor, indices: tuple, values: Any, accumulate: bool = False) -> Tensor:
     """Out-of-place ``input[indices] = values`` (or ``+=`` with ``accumulate=True``)."""
-    np_key, basic = _convert_key(tuple(indices))
-    return IndexPut.apply(input, np_key, basic, _value_for(input, values, "index_put"), accumulate)
+    steps = _convert_key(tuple(indices))
+    return IndexPut.apply(input, steps, _value_for(input, values, "index_put"), accumulate)
 
 
 def index_put_(input: Tensor, indices: tuple, values: Any, accumulate: bool = False) -> Tensor:
-    result = index_put(_snapshot(input) if input._requires_grad else input, indices, values, accumulate)
+    source = _snapshot(input) if GRAD_STATE.enabled and input._requires_grad else input
+    result = index_put(source, indices, values, accumulate)
     if GRAD_STATE.enabled and result._requires_grad:
         return apply_inplace(input, result, "index_put_")
     _write(input, result, "index_put_")
     return input
+
+
+def view_positions(view: Tensor, base: Tensor) -> np.ndarray:
+    """Flat positions in ``base`` of each element of ``view`` (a numpy view of its memory)."""
+    b, v = base._data, view._data
+    if not b.flags.c_contiguous:
+        raise RuntimeError(
+            "in-place operation on a view of a non-contiguous tensor that requires grad is not "
+            "supported; call .contiguous() on the base first"
+        )
+    item = b.itemsize
+    offset = (v.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // item
+    flat = np.arange(b.size, dtype=np.int64)[offset:]
+    strides = tuple(s // item * flat.itemsize for s in v.strides)
+    return np.lib.stride_tricks.as_strided(flat, shape=v.shape, strides=strides).copy()
+
+
+def rebase_view(base: Tensor, base_before: Tensor, view: Tensor, values: Tensor) -> None:
+    """After ``view`` was overwritten with ``values``, make ``base``'s graph say so.
+
+    base_new = base_before with ``values`` put at the view's positions: its gradient goes to
+    ``base_before``'s graph everywhere else and to ``values`` at those positions.
+    """
+    steps = (((view_positions(view, base).reshape(-1),), False),)
+    flat = base_before.reshape(-1)
+    new = IndexPut.apply(flat, steps, values.reshape(-1), False).reshape(base._data.shape)
+    base.grad_fn = new.grad_fn
+    base._output_nr = new._output_nr
+    base._requires_grad = True
+
+
+def refresh_view(view: Tensor) -> None:
+    """A view whose base was written in place since it was taken: re-derive its graph."""
+    base = view._base
+    view._view_version = view._vc[0]
+    if not base._requires_grad:
+        return
+    steps = (((view_positions(view, base),), False),)
+    fresh = Index.apply(base.reshape(-1), steps)
+    view.grad_fn = fresh.grad_fn
+    view._output_nr = fresh._output_nr
+    view._requires_grad = True

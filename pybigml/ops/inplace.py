@@ -60,21 +60,58 @@ def _write(self: Tensor, result: Tensor, op: str) -> None:
 
 
 def _name(np_dtype: np.dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool"}.get(
-        np_dtype.name, np_dtype.name
-    )
+    return {
+        "float32": "Float",
+        "float64": "Double",
+        "int64": "Long",
+        "int32": "Int",
+        "bool": "Bool",
+    }.get(np_dtype.name, np_dtype.name)
 
 
 def apply_inplace(self: Tensor, result: Tensor, op: str = "in-place operation") -> Tensor:
-    """Make ``self`` hold ``result`` (same shape): copy the values, bump the version, rewire."""
-    if GRAD_STATE.enabled and self.grad_fn is None and self._requires_grad:
-        raise RuntimeError(_LEAF_MESSAGE)
+    """Make ``self`` hold ``result`` (same shape): copy the values, bump the version, rewire.
+
+    If ``self`` is a view, its base changed too: the base becomes the output of a node that
+    puts ``result`` at the view's positions (PyTorch's CopySlices), so gradients reach both
+    the base's old graph and ``result``'s.
+    """
+    base = self._base
+    recording = GRAD_STATE.enabled
+    if recording:
+        if self.grad_fn is None and self._requires_grad:
+            raise RuntimeError(_LEAF_MESSAGE)
+        if base is not None and base.grad_fn is None and base._requires_grad:
+            raise RuntimeError(
+                f"{op}: a view of a leaf Variable that requires grad is being used in an "
+                "in-place operation."
+            )
+    rebase = recording and base is not None and (base._requires_grad or result._requires_grad)
+    base_before = _snapshot(base) if rebase else None
     _write(self, result, op)
-    if GRAD_STATE.enabled and result._requires_grad:
+    if recording and result._requires_grad:
         self.grad_fn = result.grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = True
+        _resave_output(result, self)
+    if rebase:
+        from .indexing import rebase_view
+
+        rebase_view(base, base_before, self, result)
+    if base is not None:
+        self._view_version = self._vc[0]
     return self
+
+
+def _resave_output(result: Tensor, self: Tensor) -> None:
+    """A node that saved its output now guards ``self`` (which holds that output)."""
+    saved = getattr(result.grad_fn, "_saved", None)
+    if not saved:
+        return
+    for s in saved:
+        if s is not None and s.output_nr == result._output_nr and s.tensor._data is result._data:
+            s.tensor = self.detach()
+            s.version = self._vc[0]
 
 
 def inplace(fn: Callable, name: str) -> Callable:

@@ -61,6 +61,22 @@ def _operands(a: Any, b: Any) -> tuple:
     return a, y
 
 
+def _is_bool(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.dtype == np.bool_
+    return isinstance(x, (bool, np.bool_))
+
+
+def _check_integer_divisor(x: Any, y: Any, op: str) -> None:
+    """Integer division by zero is an error in PyTorch (not 0 as in numpy)."""
+    if (
+        np.asarray(x).dtype.kind in "iub"
+        and np.asarray(y).dtype.kind in "iub"
+        and np.any(np.asarray(y) == 0)
+    ):
+        raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
+
+
 def _category(np_dtype: np.dtype) -> int:
     k = np_dtype.kind
     return FLOATING if k == "f" else 0 if k == "b" else 1
@@ -102,12 +118,12 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        x, y = _operands(a, b)
-        if x.dtype == np.bool_ if isinstance(x, np.ndarray) else False:
+        if _is_bool(a) or _is_bool(b):
             raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or `logical_xor()` operator instead."
+                "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
             )
+        x, y = _operands(a, b)
         return _make(x - y)
 
     @staticmethod
@@ -169,11 +185,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = _operands(a, b)
-        if (
-            isinstance(x, np.ndarray)
-            and x.dtype.kind in "iu"
-            and np.any(np.asarray(y) < 0)
-        ):
+        if isinstance(x, np.ndarray) and x.dtype.kind in "iu" and np.any(np.asarray(y) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         with _quiet():
             out = np.power(x, y)
@@ -225,11 +237,14 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     return _out(Mul.apply(input, other), out)
 
 
-def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
+def div(
+    input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None
+) -> Tensor:
     """True division; ``rounding_mode`` "trunc" or "floor" gives integer-valued results."""
     if rounding_mode is None:
         return _out(Div.apply(input, other), out)
     x, y = _operands(input, other)
+    _check_integer_divisor(x, y, "div")
     with _quiet():
         if rounding_mode == "floor":
             r = np.floor_divide(x, y) if np.asarray(x).dtype.kind in "iu" else np.floor(x / y)
@@ -238,7 +253,9 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
             if np.asarray(x).dtype.kind in "iu":
                 r = r.astype(np.asarray(x).dtype)
         else:
-            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+            raise ValueError(
+                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+            )
     return _out(_make(np.asarray(r)), out)
 
 
@@ -256,6 +273,7 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = _operands(a, b)
+        _check_integer_divisor(x, y, "remainder")
         with _quiet():
             out = np.mod(x, y)
         ctx.save_for_backward(
@@ -296,7 +314,9 @@ def float_power(input: Any, exponent: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- unary math
-def _unary(name: str, forward: Any, derivative: Any, *, save: str = "input", float_only: bool = True) -> tuple:
+def _unary(
+    name: str, forward: Any, derivative: Any, *, save: str = "input", float_only: bool = True
+) -> tuple:
     """Build a unary op from its numpy forward and its derivative written with tensor ops.
 
     ``derivative(x, y, grad)`` gets the input ``x`` and/or output ``y`` (``save`` says which
@@ -325,7 +345,11 @@ def _unary(name: str, forward: Any, derivative: Any, *, save: str = "input", flo
             return derivative(None, saved[0], grad)
         return derivative(saved[0], saved[1], grad)
 
-    cls = type(name.capitalize(), (Function,), {"forward": staticmethod(fwd), "backward": staticmethod(bwd)})
+    cls = type(
+        name.capitalize(),
+        (Function,),
+        {"forward": staticmethod(fwd), "backward": staticmethod(bwd)},
+    )
     cls.__doc__ = f"Element-wise {name} (forward in numpy, derivative with tensor ops)."
 
     def op(input: Tensor) -> Tensor:
@@ -380,9 +404,7 @@ def _silu_np(x: np.ndarray) -> np.ndarray:
     return x * _sigmoid_np(x)
 
 
-Silu, silu = _unary(
-    "silu", _silu_np, lambda x, y, g: g * sigmoid(x) * (1 + x * (1 - sigmoid(x)))
-)
+Silu, silu = _unary("silu", _silu_np, lambda x, y, g: g * sigmoid(x) * (1 + x * (1 - sigmoid(x))))
 
 
 def sign(input: Tensor) -> Tensor:
@@ -526,9 +548,32 @@ def _erf_np(x: np.ndarray) -> np.ndarray:
     """erf with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit), float64 inside."""
     z = np.abs(x.astype(np.float64))
     t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277))))))))
+    poly = (
+        -z * z
+        - 1.26551223
+        + t
+        * (
+            1.00002368
+            + t
+            * (
+                0.37409196
+                + t
+                * (
+                    0.09678418
+                    + t
+                    * (
+                        -0.18628806
+                        + t
+                        * (
+                            0.27886807
+                            + t
+                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
+                        )
+                    )
+                )
+            )
+        )
+    )
     erfc = t * np.exp(poly)
     return np.where(x >= 0, 1.0 - erfc, erfc - 1.0)
 
@@ -697,9 +742,8 @@ class Where(Function):
         if isinstance(a, Tensor) or isinstance(b, Tensor):
             x, y = _operands(a, b)
         else:
-            x, y = a, b
-            f = _dtype.get_default_dtype()._np
-            x, y = np.asarray(x, dtype=f if isinstance(x, float) else None), y
+            rt = result_type(_scalar(a), _scalar(b))._np
+            x, y = np.asarray(a, rt), np.asarray(b, rt)
         ctx.save_for_backward(cond)
         return _make(np.where(c, x, y))
 
@@ -737,7 +781,11 @@ def square(input: Tensor) -> Tensor:
 
 
 def xlogy(input: Tensor, other: Any) -> Tensor:
-    return where(input == 0, 0.0, input * log(other if isinstance(other, Tensor) else _as_tensor(other, input)))
+    return where(
+        input == 0,
+        0.0,
+        input * log(other if isinstance(other, Tensor) else _as_tensor(other, input)),
+    )
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -761,7 +809,9 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def _logical(ufunc: Any) -> Any:
     def op(input: Tensor, other: Any) -> Tensor:
-        return _make(np.asarray(ufunc(input._data, other._data if isinstance(other, Tensor) else other)))
+        return _make(
+            np.asarray(ufunc(input._data, other._data if isinstance(other, Tensor) else other))
+        )
 
     op.__name__ = ufunc.__name__
     return op
@@ -780,7 +830,7 @@ def _bitwise(ufunc: Any, name: str) -> Any:
     def op(input: Any, other: Any) -> Tensor:
         x, y = _operands(input, other)
         if np.asarray(x).dtype.kind == "f":
-            raise RuntimeError(f"\"{name}\" not implemented for floating-point tensors")
+            raise RuntimeError(f'"{name}" not implemented for floating-point tensors')
         return _make(np.asarray(ufunc(x, y)))
 
     op.__name__ = name
@@ -794,7 +844,7 @@ bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 def bitwise_not(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not\" not implemented for floating-point tensors")
+        raise RuntimeError('"bitwise_not" not implemented for floating-point tensors')
     return _make(np.invert(input._data))
 
 
@@ -802,11 +852,15 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+def allclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> bool:
     return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def isclose(input: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+def isclose(
+    input: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> Tensor:
     y = other._data if isinstance(other, Tensor) else other
     return _make(np.isclose(input._data, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
@@ -823,7 +877,9 @@ def isfinite(input: Tensor) -> Tensor:
     return _make(np.isfinite(input._data))
 
 
-def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+def nan_to_num(
+    input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
     return _make(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
 
 

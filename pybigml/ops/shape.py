@@ -26,6 +26,7 @@ def _view(base: Tensor, arr: np.ndarray) -> Tensor:
     t = _make(arr)
     t._vc = base._vc
     t._base = base if base._base is None else base._base
+    t._view_version = base._vc[0]
     return t
 
 
@@ -81,7 +82,11 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     """The same data with a new shape (``-1`` infers one dimension)."""
     shape = _infer_shape("reshape", _shape_arg(shape), input._data.size, input._data.shape)
     if shape == input._data.shape:
-        return Reshape.apply(input, shape, False) if input._requires_grad else _view(input, input._data)
+        return (
+            Reshape.apply(input, shape, False)
+            if input._requires_grad
+            else _view(input, input._data)
+        )
     return Reshape.apply(input, shape, False)
 
 
@@ -189,7 +194,9 @@ swapaxes = swapdims = transpose
 
 def t(input: Tensor) -> Tensor:
     if input._data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+        raise RuntimeError(
+            f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D"
+        )
     return transpose(input, 0, 1) if input._data.ndim == 2 else transpose(input, 0, 0)
 
 
@@ -260,7 +267,9 @@ def broadcast_shapes(*shapes: Sequence[int]) -> Size:
     try:
         return Size(np.broadcast_shapes(*[tuple(s) for s in shapes]))
     except ValueError:
-        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}") from None
+        raise RuntimeError(
+            f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}"
+        ) from None
 
 
 def broadcast_tensors(*tensors: Tensor) -> tuple:
@@ -270,7 +279,9 @@ def broadcast_tensors(*tensors: Tensor) -> tuple:
 
 def _matrix_transpose(input: Tensor) -> Tensor:
     if input._data.ndim < 2:
-        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {input._data.ndim}-D tensor.")
+        raise RuntimeError(
+            f"tensor.mT is only supported on matrices or batches of matrices. Got {input._data.ndim}-D tensor."
+        )
     return transpose(input, -2, -1)
 
 
@@ -450,9 +461,7 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
     if start < 0:
         start += size
     if not 0 <= start <= size or length < 0 or start + length > size:
-        raise RuntimeError(
-            f"start ({start}) + length ({length}) exceeds dimension size ({size})."
-        )
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
@@ -475,7 +484,9 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
         if step <= 0 and size:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+            )
         sections = [min(step, size - s) for s in range(0, size, step)] if size else [0]
     else:
         sections = [int(s) for s in split_size_or_sections]
@@ -499,7 +510,11 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
         q, r = divmod(size, n)
         sections = [q + 1] * r + [q] * (n - r)
     else:
-        bounds = [0, *[builtins.min(builtins.max(int(i), 0), size) for i in indices_or_sections], size]
+        bounds = [
+            0,
+            *[builtins.min(builtins.max(int(i), 0), size) for i in indices_or_sections],
+            size,
+        ]
         sections = [builtins.max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
     return split(input, sections, d)
 
@@ -565,7 +580,11 @@ def repeat_interleave(input: Tensor, repeats: Any, dim: int | None = None) -> Te
 
 def _triangle(input: Tensor, diagonal: int, upper: bool) -> Tensor:
     rows, cols = input._data.shape[-2:]
-    keep = np.triu(np.ones((rows, cols), bool), diagonal) if upper else np.tril(np.ones((rows, cols), bool), diagonal)
+    keep = (
+        np.triu(np.ones((rows, cols), bool), diagonal)
+        if upper
+        else np.tril(np.ones((rows, cols), bool), diagonal)
+    )
     from .pointwise import where
 
     return where(_make(keep), input, _make(np.zeros((), input._data.dtype)))
@@ -585,7 +604,9 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     x = movedim(input, (dim1, dim2), (-2, -1))
     rows, cols = x._data.shape[-2:]
     eye_mask = np.eye(rows, cols, k=offset, dtype=x._data.dtype)
-    n = builtins.max(0, builtins.min(rows, cols - offset) if offset >= 0 else builtins.min(rows + offset, cols))
+    n = builtins.max(
+        0, builtins.min(rows, cols - offset) if offset >= 0 else builtins.min(rows + offset, cols)
+    )
     picked = einsum("...ij,ij->...ij", x, _make(eye_mask))
     start_r, start_c = (0, offset) if offset >= 0 else (-offset, 0)
     r = np.arange(n) + start_r

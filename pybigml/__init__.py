@@ -12,8 +12,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from ._device import device
+from ._dtype import bool_ as bool
 from ._dtype import (
-    bool_ as bool,
     dtype,
     float16,
     float32,
@@ -24,10 +24,10 @@ from ._dtype import (
     int32,
     int64,
     promote_types,
-    result_type as _result_type,
     set_default_dtype,
     uint8,
 )
+from ._dtype import result_type as _result_type
 from ._tensor import Size, Tensor
 
 float = float32
@@ -37,12 +37,11 @@ long = int64
 int = int32
 short = int16
 
-from . import autograd  # noqa: E402
-from . import _methods  # noqa: E402,F401  (binds ops onto Tensor)
+# Order matters below: the ops, then their binding onto Tensor, then the layers built on them.
+from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import get_num_threads, set_num_threads
 from .ops.creation import *
-from .ops.creation import __all__ as _creation_all
 from .ops.indexing import index_put
 from .ops.linalg import *
 from .ops.pointwise import *
@@ -51,7 +50,8 @@ from .ops.scatter_gather import *
 from .ops.shape import *
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._repr import set_printoptions
-from . import cuda, nn, optim, utils  # noqa: E402
+from . import _methods  # binds the ops onto Tensor as methods and operators
+from . import cuda, nn, optim, utils
 
 
 def result_type(tensor1: object, tensor2: object) -> dtype:

@@ -20,7 +20,9 @@ class device:  # noqa: N801 - PyTorch's name
                 raise ValueError("device(): index given twice")
             index = int(idx)
         if type not in ("cpu", "cuda"):
-            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}"
+            )
         self.type = type
         self.index = index
 

@@ -105,12 +105,30 @@ Tensor.mH = Tensor.mT
 
 # ----------------------------------------------------------------------------- operators
 _UFUNC_OPS = {
-    np.add: P.add, np.subtract: P.sub, np.multiply: P.mul, np.true_divide: P.div,
-    np.floor_divide: P.floor_divide, np.remainder: P.remainder, np.power: P.pow,
-    np.matmul: linalg.matmul, np.equal: P.eq, np.not_equal: P.ne, np.less: P.lt,
-    np.less_equal: P.le, np.greater: P.gt, np.greater_equal: P.ge, np.maximum: P.maximum,
-    np.minimum: P.minimum, np.negative: P.neg, np.absolute: P.abs, np.exp: P.exp,
-    np.log: P.log, np.sqrt: P.sqrt, np.sin: P.sin, np.cos: P.cos, np.tanh: P.tanh,
+    np.add: P.add,
+    np.subtract: P.sub,
+    np.multiply: P.mul,
+    np.true_divide: P.div,
+    np.floor_divide: P.floor_divide,
+    np.remainder: P.remainder,
+    np.power: P.pow,
+    np.matmul: linalg.matmul,
+    np.equal: P.eq,
+    np.not_equal: P.ne,
+    np.less: P.lt,
+    np.less_equal: P.le,
+    np.greater: P.gt,
+    np.greater_equal: P.ge,
+    np.maximum: P.maximum,
+    np.minimum: P.minimum,
+    np.negative: P.neg,
+    np.absolute: P.abs,
+    np.exp: P.exp,
+    np.log: P.log,
+    np.sqrt: P.sqrt,
+    np.sin: P.sin,
+    np.cos: P.cos,
+    np.tanh: P.tanh,
 }
 
 

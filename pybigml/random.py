@@ -50,7 +50,9 @@ class Generator:
             state = json.loads(data.decode())
             self._rng.bit_generator.state = state
         except (ValueError, TypeError, KeyError) as e:
-            raise RuntimeError(f"Generator.set_state: not a pybigml generator state ({e})") from None
+            raise RuntimeError(
+                f"Generator.set_state: not a pybigml generator state ({e})"
+            ) from None
         return self
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE
-from .inplace import apply_inplace, _snapshot, _write
+from .inplace import _snapshot, _write, apply_inplace
 from .shape import _view
 
 _make = Tensor._make

@@ -93,6 +93,11 @@ def _float_operands(a: Any, b: Any) -> tuple:
     return x, y
 
 
+def _scalar_like(value: float, like: Tensor) -> Tensor:
+    """A 0-d tensor holding ``value`` in ``like``'s dtype (no rounding through float32)."""
+    return _make(np.asarray(value, dtype=like._data.dtype))
+
+
 def _as_tensor(x: Any, like: Tensor) -> Tensor:
     if isinstance(x, Tensor):
         return x
@@ -487,7 +492,7 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * where(x > 0, 1.0, ctx.slope).to(grad.dtype), None
+        return grad * where(x > 0, _scalar_like(1.0, x), _scalar_like(ctx.slope, x)), None
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -509,7 +514,7 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * where(x > 0, 1.0, ctx.alpha * exp(clamp(x, max=0))).to(grad.dtype), None
+        return grad * where(x > 0, _scalar_like(1.0, x), ctx.alpha * exp(clamp(x, max=0))), None
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -533,7 +538,7 @@ class Softplus(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         bx = x * ctx.beta
-        return grad * where(bx > ctx.threshold, 1.0, sigmoid(bx)).to(grad.dtype), None, None
+        return grad * where(bx > ctx.threshold, _scalar_like(1.0, x), sigmoid(bx)), None, None
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -544,8 +549,14 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
 
+_erf_exact = np.frompyfunc(math.erf, 1, 1)
+
+
 def _erf_np(x: np.ndarray) -> np.ndarray:
-    """erf with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit), float64 inside."""
+    """erf: exact (libm, one call per element) in float64; in float32 and float16 a fit
+    with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit) evaluated in float64."""
+    if x.dtype == np.float64:
+        return np.asarray(_erf_exact(x), dtype=np.float64)
     z = np.abs(x.astype(np.float64))
     t = 1.0 / (1.0 + 0.5 * z)
     poly = (

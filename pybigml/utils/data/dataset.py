@@ -1,0 +1,141 @@
+"""Datasets: ``Dataset`` (map-style), ``IterableDataset``, ``TensorDataset``, ``Subset``,
+``ConcatDataset`` and ``random_split``."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pybigml
+
+from ..._tensor import Tensor
+
+
+class Dataset:
+    """A map-style dataset: ``dataset[i]`` is sample ``i``; subclasses define
+    ``__getitem__`` and (for the default samplers) ``__len__``."""
+
+    def __getitem__(self, index: Any) -> Any:
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__`` (no indexing, no sampler)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+
+class TensorDataset(Dataset):
+    """Samples are the ``i``-th rows of equally long tensors: ``(x[i], y[i])``.
+
+    ``DataLoader`` batches it by indexing each tensor with the whole batch of indices at
+    once, which gives the same batches as stacking the rows one by one.
+
+    Example::
+
+        >>> ds = TensorDataset(pybigml.randn(100, 3), pybigml.arange(100))
+        >>> x, y = ds[7]
+    """
+
+    def __init__(self, *tensors: Tensor) -> None:
+        if any(t.size(0) != tensors[0].size(0) for t in tensors):
+            sizes = [t.size(0) for t in tensors]
+            raise ValueError(f"Size mismatch between tensors: first dimensions {sizes}")
+        self.tensors = tensors
+
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].size(0)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, renumbered from 0."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """Several map-style datasets one after another."""
+
+    def __init__(self, datasets: Sequence[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise ValueError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = []
+        total = 0
+        for d in self.datasets:
+            total += len(d)
+            self.cumulative_sizes.append(total)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            index += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+
+def random_split(
+    dataset: Dataset, lengths: Sequence[int | float], generator: Any = None
+) -> list[Subset]:
+    """Split ``dataset`` into non-overlapping random subsets of the given lengths.
+
+    ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1 (each
+    gets ``floor(frac * n)`` and the remainder is dealt one by one from the first).
+
+    Args:
+        dataset: the dataset to split.
+        lengths: sizes or fractions of the parts.
+        generator: ``pybigml.Generator`` for the permutation (the global one by default).
+    """
+    n = len(dataset)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, frac in enumerate(lengths):
+            if not 0 <= frac <= 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        counts = [int(math.floor(n * frac)) for frac in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        for i, count in enumerate(counts):
+            if count == 0:
+                warnings.warn(
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                    stacklevel=2,
+                )
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    order = pybigml.randperm(n, generator=generator).tolist()
+    parts = []
+    start = 0
+    for length in lengths:
+        parts.append(Subset(dataset, order[start : start + length]))
+        start += length
+    return parts

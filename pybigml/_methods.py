@@ -56,6 +56,8 @@ _NOT_METHODS = {
     "atleast_2d",
     "return_types",
     "tensordot",
+    "var_mean",
+    "std_mean",
 }
 
 

@@ -190,6 +190,8 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = _operands(a, b)
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and np.asarray(x).dtype == np.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if isinstance(x, np.ndarray) and x.dtype.kind in "iu" and np.any(np.asarray(y) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         with _quiet():
@@ -242,26 +244,44 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     return _out(Mul.apply(input, other), out)
 
 
+class RoundingDiv(Function):
+    """floor(a / b) or trunc(a / b): piecewise constant, so its gradient is zero."""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        if _is_bool(a) and _is_bool(b):
+            raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
+        x, y = _operands(a, b)
+        _check_integer_divisor(x, y, "div")
+        result_dtype = (x if isinstance(x, np.ndarray) else y).dtype  # _operands promoted it
+        integer = result_dtype.kind in "iub"
+        with _quiet():
+            if mode == "floor":
+                r = np.floor_divide(x, y) if integer else np.floor(x / y)
+            else:
+                r = np.trunc(np.true_divide(x, y))
+                if integer:
+                    r = r.astype(result_dtype)
+        return _make(np.asarray(r))
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = grad * 0
+        return zero, zero, None
+
+
 def div(
     input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None
 ) -> Tensor:
     """True division; ``rounding_mode`` "trunc" or "floor" gives integer-valued results."""
     if rounding_mode is None:
         return _out(Div.apply(input, other), out)
-    x, y = _operands(input, other)
-    _check_integer_divisor(x, y, "div")
-    with _quiet():
-        if rounding_mode == "floor":
-            r = np.floor_divide(x, y) if np.asarray(x).dtype.kind in "iu" else np.floor(x / y)
-        elif rounding_mode == "trunc":
-            r = np.trunc(np.true_divide(x, y))
-            if np.asarray(x).dtype.kind in "iu":
-                r = r.astype(np.asarray(x).dtype)
-        else:
-            raise ValueError(
-                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
-            )
-    return _out(_make(np.asarray(r)), out)
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{rounding_mode}'"
+        )
+    return _out(RoundingDiv.apply(input, other, rounding_mode), out)
 
 
 def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
@@ -277,6 +297,8 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if _is_bool(a) and _is_bool(b):
+            raise NotImplementedError("\"remainder_cpu\" not implemented for 'Bool'")
         x, y = _operands(a, b)
         _check_integer_divisor(x, y, "remainder")
         with _quiet():
@@ -414,7 +436,7 @@ Silu, silu = _unary("silu", _silu_np, lambda x, y, g: g * sigmoid(x) * (1 + x * 
 
 def sign(input: Tensor) -> Tensor:
     """-1, 0 or 1; its gradient is zero everywhere it exists."""
-    return _make(np.sign(input._data))
+    return _sign(input)
 
 
 sgn = sign
@@ -441,6 +463,7 @@ def _zero_grad_op(name: str, fn: Any) -> Any:
     return op
 
 
+_sign = _zero_grad_op("sign", lambda x: x.copy() if x.dtype == np.bool_ else np.sign(x))
 floor = _zero_grad_op("floor", np.floor)
 ceil = _zero_grad_op("ceil", np.ceil)
 trunc = _zero_grad_op("trunc", np.trunc)
@@ -660,19 +683,23 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # clamp = min(max(x, lo), hi): the gradient goes to whichever of x, lo, hi is the
+        # result (x on ties), which stays right when lo > hi (the result is then hi)
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        mask = None
-        if lo is not None:
-            mask = x >= lo
-        if hi is not None:
-            mask = (x <= hi) if mask is None else mask & (x <= hi)
-        gx = grad * mask if mask is not None else grad
+        below = x < lo if lo is not None else None
+        lifted = where(below, lo, x) if below is not None else x
+        above = lifted > hi if hi is not None else None
+        gx = grad
+        if below is not None:
+            gx = gx * ~below
+        if above is not None:
+            gx = gx * ~above
         glo = ghi = None
-        if lo is not None and isinstance(lo, Tensor) and ctx.needs_input_grad[1]:
-            glo = grad * (x < lo)
-        if hi is not None and isinstance(hi, Tensor) and ctx.needs_input_grad[2]:
-            ghi = grad * (x > hi)
+        if isinstance(lo, Tensor) and ctx.needs_input_grad[1]:
+            glo = grad * below if above is None else grad * (below & ~above)
+        if isinstance(hi, Tensor) and ctx.needs_input_grad[2]:
+            ghi = grad * above
         return gx, glo, ghi
 
 

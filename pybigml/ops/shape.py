@@ -523,8 +523,9 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     size = input._data.shape[_wrap_dim(dim, input._data.ndim, "chunk")]
-    step = -(-size // chunks) if size else 1
-    return split(input, step, dim)
+    if size == 0:
+        return split(input, [0] * chunks, dim)  # PyTorch gives `chunks` empty pieces
+    return split(input, -(-size // chunks), dim)
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:

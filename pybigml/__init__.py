@@ -51,7 +51,7 @@ from .ops.shape import *
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._repr import set_printoptions
 from . import _methods  # binds the ops onto Tensor as methods and operators
-from . import cuda, nn, optim, utils
+from . import cuda, nn, optim, testing, utils
 
 
 def result_type(tensor1: object, tensor2: object) -> dtype:

@@ -108,6 +108,15 @@ def grad(
     return result
 
 
+def __getattr__(name: str) -> Any:
+    # torch.autograd.gradcheck / gradgradcheck live in pybigml.testing (imported on first use)
+    if name in ("gradcheck", "gradgradcheck"):
+        from ..testing import gradcheck as checks
+
+        return getattr(checks, name)
+    raise AttributeError(f"module 'pybigml.autograd' has no attribute '{name}'")
+
+
 __all__ = [
     "Function",
     "FunctionCtx",

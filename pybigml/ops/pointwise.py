@@ -190,12 +190,14 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = _operands(a, b)
-        if isinstance(a, Tensor) and isinstance(b, Tensor) and np.asarray(x).dtype == np.bool_:
+        if isinstance(b, Tensor) and _is_bool(a) and _is_bool(b):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if isinstance(x, np.ndarray) and x.dtype.kind in "iu" and np.any(np.asarray(y) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         with _quiet():
             out = np.power(x, y)
+        if np.asarray(x).dtype == np.bool_ and np.asarray(y).dtype == np.bool_:
+            out = np.logical_or(x, np.logical_not(y))  # bool ** bool stays bool: x or not y
         ctx.save_for_backward(
             a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None
         )

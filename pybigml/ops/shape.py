@@ -140,7 +140,11 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
         dims = {i for i, s in enumerate(shape) if s == 1}
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        dims = {_wrap_dim(d, len(shape), "squeeze") for d in dims}
+        wrapped = [_wrap_dim(d, len(shape), "squeeze") for d in dims]
+        if len(set(wrapped)) != len(wrapped):
+            repeated = next(d for d in wrapped if wrapped.count(d) > 1)
+            raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+        dims = set(wrapped)
         dims = {d for d in dims if len(shape) and shape[d] == 1}
     return reshape(input, tuple(s for i, s in enumerate(shape) if i not in dims))
 

@@ -218,7 +218,8 @@ def run_backward(
                     res = hook(tuple(grads))
                     if res is not None:
                         grads = list(res)
-            _call_tensor_hooks(node, grads)
+            if node._tensor_hooks or node._retain:
+                _call_tensor_hooks(node, grads)
             if captures is not None and node in captures:
                 for i, nr in captures[node]:
                     results[i] = grads[nr]
@@ -230,20 +231,26 @@ def run_backward(
             if not retain_graph:
                 node.release()
             for (child, nr), meta, g in zip(node.next_functions, node._input_meta, input_grads):
-                if child is None:
-                    continue
-                if needed is not None and child not in needed:
+                if child is None or (needed is not None and child not in needed):
                     continue
                 if g is not None:
-                    g = _fit(g, meta, node)
+                    if (
+                        type(g) is not Tensor
+                        or g._data.shape != meta[0]
+                        or g._data.dtype != meta[1]
+                    ):
+                        g = _fit(g, meta, node)
                     buf = buffers.get(child)
                     if buf is None:
-                        buf = buffers[child] = [None] * max(len(child._output_meta), 1)
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                else:
-                    buffers.setdefault(child, [None] * max(len(child._output_meta), 1))
-                deps[child] -= 1
-                if deps[child] == 0:
+                        buffers[child] = buf = [None] * (len(child._output_meta) or 1)
+                        buf[nr] = g
+                    else:
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                elif child not in buffers:
+                    buffers[child] = [None] * (len(child._output_meta) or 1)
+                remaining = deps[child] - 1
+                deps[child] = remaining
+                if remaining == 0:
                     ready.append(child)
     finally:
         GRAD_STATE.enabled = prev_mode
@@ -260,13 +267,13 @@ def run_backward(
 
 
 def _run_node(node: Function, grads: list) -> tuple:
-    if node._materialize_grads:
+    if node._materialize_grads and (len(grads) > 1 or grads[0] is None):
         grads = [
             _zeros(meta) if g is None and meta is not None else g
             for g, meta in zip(grads, node._output_meta)
         ]
     result = node.backward(node, *grads)
-    if not isinstance(result, tuple):
+    if type(result) is not tuple:
         result = (result,)
     n_inputs = len(node.next_functions)
     if len(result) != n_inputs:

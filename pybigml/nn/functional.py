@@ -16,6 +16,7 @@ import pybigml
 from .._tensor import Tensor
 from ..ops import pointwise
 from ..ops.inplace import inplace as _inplace_form
+from ..ops.linalg import linear as _linear
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -59,7 +60,7 @@ def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
 
 # --------------------------------------------------------------------------- linear
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``y = x W^T + b`` over the last dimension of ``x``.
+    """``y = x W^T + b`` over the last dimension of ``x``, one graph node.
 
     Args:
         input: ``(*, in_features)``.
@@ -69,18 +70,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Returns:
         ``(*, out_features)``.
     """
-    if input.shape[-1:] != weight.shape[-1:]:
-        rows = input.numel() // max(input.shape[-1], 1) if input.ndim else 1
-        cols = input.shape[-1] if input.ndim else 1
-        raise RuntimeError(
-            f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
-            f"{weight.shape[-1]}x{weight.shape[0]}) (input {tuple(input.shape)}, "
-            f"weight {tuple(weight.shape)})"
-        )
-    output = input.matmul(weight.t())
-    if bias is not None:
-        output = output + bias
-    return output
+    return _linear(input, weight, bias)
 
 
 # --------------------------------------------------------------------------- activations

@@ -135,6 +135,67 @@ def _check_matmul_shapes(sa: tuple, sb: tuple) -> None:
 
 
 # ----------------------------------------------------------------------------- matmul
+class Linear(Function):
+    """y = x W^T + b over the last dimension of x, as one node (``nn.functional.linear``).
+
+    With the leading dimensions of x and g = dL/dy flattened into rows:
+
+        grad_x = g W        grad_W = g^T x        grad_b = sum of the rows of g
+
+    The forward hands the kernel W^T as a transposed view (no copy) and adds the bias into
+    the fresh product in place.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        xd, wd = x._data, weight._data
+        rows = xd.reshape(-1, xd.shape[-1]) if xd.ndim != 2 else xd
+        out = backend.matmul(rows, wd.T)
+        if bias is not None:
+            out += bias._data
+        ctx.save_for_backward(x, weight)
+        return _make(out.reshape(xd.shape[:-1] + wd.shape[:1]))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        out_features, in_features = weight.shape
+        rows = math.prod(grad.shape[:-1])
+        g_rows = grad if grad.ndim == 2 else reshape(grad, (rows, out_features))
+        grad_x = MatMul.apply(grad, weight) if need_x else None
+        grad_w = None
+        if need_w:
+            x_rows = x if x.ndim == 2 else reshape(x, (rows, in_features))
+            grad_w = MatMul.apply(transpose(g_rows, 0, 1), x_rows)
+        grad_b = g_rows.sum(0) if need_b else None
+        return grad_x, grad_w, grad_b
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias`` as one graph node; shapes and dtypes checked as PyTorch does."""
+    x, w = input._data, weight._data
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        rows = x.size // max(x.shape[-1], 1) if x.ndim else 1
+        cols = x.shape[-1] if x.ndim else 1
+        raise RuntimeError(
+            f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+            f"{'x'.join(map(str, w.shape[::-1]))}) (input {tuple(x.shape)}, weight {tuple(w.shape)})"
+        )
+    dtypes = [x.dtype, w.dtype] + ([bias._data.dtype] if bias is not None else [])
+    if len(set(dtypes)) != 1 or x.dtype.kind != "f":
+        names = ", ".join(Tensor._dtype_of(d).name for d in dtypes)
+        raise RuntimeError(
+            f"linear: expected input, weight and bias of one floating dtype, got {names}"
+        )
+    if bias is not None and bias._data.shape not in ((w.shape[0],), ()):
+        raise RuntimeError(
+            f"linear: bias of shape {tuple(bias._data.shape)} does not match "
+            f"out_features {w.shape[0]}"
+        )
+    return Linear.apply(input, weight, bias)
+
+
 class MatMul(Function):
     """out = a @ b with numpy/PyTorch matmul semantics.
 

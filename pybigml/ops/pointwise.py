@@ -497,7 +497,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (y > 0)
+        return grad * _make((y._data > 0).astype(grad._data.dtype))  # the 0/1 derivative
 
 
 def relu(input: Tensor) -> Tensor:

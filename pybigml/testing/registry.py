@@ -770,6 +770,13 @@ LINEAR_ALGEBRA = (
     ),
     OpInfo("mm", lambda lib: lib.mm, np.matmul, s.fixed_rank_operands("mn", "np"), dtypes=NUMERIC),
     OpInfo(
+        "nn.functional.linear",
+        lambda lib: lib.nn.functional.linear,
+        lambda x, w, b: x @ w.T + b,
+        s.fixed_rank_operands("bi", "oi", "o"),
+        dtypes=FLOATS,
+    ),
+    OpInfo(
         "bmm", lambda lib: lib.bmm, np.matmul, s.fixed_rank_operands("bmn", "bnp"), dtypes=NUMERIC
     ),
     OpInfo(

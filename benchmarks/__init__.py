@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of pybigml against PyTorch and numpy (see common.py)."""

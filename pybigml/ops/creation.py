@@ -333,6 +333,17 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
     return d
 
 
+def _sample(
+    draw: str, size: tuple, generator: Any, dtype: Any, device: Any, requires_grad: bool
+) -> Tensor:
+    """Floats from the generator's ``draw`` method ("random" or "standard_normal")."""
+    to_device(device)
+    d = _float_dtype(dtype, "rand" if draw == "random" else "randn")
+    method = getattr(_rng(generator), draw)
+    data = method(_shape_arg(size), dtype=np.float32 if d == np.float16 else d)
+    return _finish(data.astype(d, copy=False), requires_grad)
+
+
 def rand(
     *size: Any,
     generator: Generator | None = None,
@@ -342,15 +353,7 @@ def rand(
     out: Any = None,
 ) -> Tensor:
     """Uniform samples on [0, 1)."""
-    to_device(device)
-    d = _float_dtype(dtype, "rand")
-    shape = _shape_arg(size)
-    data = (
-        _rng(generator)
-        .random(shape, dtype=d if d != np.float16 else np.float32)
-        .astype(d, copy=False)
-    )
-    return _finish(data, requires_grad)
+    return _sample("random", size, generator, dtype, device, requires_grad)
 
 
 def randn(
@@ -362,15 +365,7 @@ def randn(
     out: Any = None,
 ) -> Tensor:
     """Standard normal samples."""
-    to_device(device)
-    d = _float_dtype(dtype, "randn")
-    shape = _shape_arg(size)
-    data = (
-        _rng(generator)
-        .standard_normal(shape, dtype=d if d != np.float16 else np.float32)
-        .astype(d, copy=False)
-    )
-    return _finish(data, requires_grad)
+    return _sample("standard_normal", size, generator, dtype, device, requires_grad)
 
 
 def randint(

@@ -57,20 +57,19 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = (
-        "_data",
-        "_requires_grad",
-        "grad",
-        "grad_fn",
-        "_output_nr",
-        "_vc",
-        "_base",
-        "_acc",
-        "_hooks",
-        "_post_acc_hooks",
-        "_view_version",  # set on views only: the version their grad_fn was derived at
-        "__weakref__",
-    )
+    # Every tensor sets the first three; the rest keep their class-level default until an
+    # op or the user sets one (stored in the instance dict), so creating a tensor — the
+    # most frequent thing pybigml does — costs three attribute writes.
+    __slots__ = ("_data", "_requires_grad", "_vc", "__dict__", "__weakref__")
+
+    grad: Tensor | None = None
+    grad_fn: Any = None
+    _output_nr = 0
+    _base: Tensor | None = None  # the tensor whose memory a view looks at
+    _acc: Any = None  # a leaf's AccumulateGrad node
+    _hooks: list | None = None
+    _post_acc_hooks: list | None = None
+    _view_version = 0  # views only: the version their grad_fn was derived at
 
     __array_priority__ = 1000  # numpy defers to Tensor's reflected operators
 
@@ -89,14 +88,7 @@ class Tensor:
     def _init(t: Tensor, data: np.ndarray, requires_grad: bool) -> None:
         t._data = data
         t._requires_grad = requires_grad
-        t.grad = None
-        t.grad_fn = None
-        t._output_nr = 0
         t._vc = [0]
-        t._base = None
-        t._acc = None
-        t._hooks = None
-        t._post_acc_hooks = None
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -106,14 +98,7 @@ class Tensor:
         t = _new(Tensor)
         t._data = data
         t._requires_grad = requires_grad
-        t.grad = None
-        t.grad_fn = None
-        t._output_nr = 0
         t._vc = [0]
-        t._base = None
-        t._acc = None
-        t._hooks = None
-        t._post_acc_hooks = None
         return t
 
     @staticmethod

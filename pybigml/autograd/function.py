@@ -218,24 +218,18 @@ class Function(FunctionCtx, Node):
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         ctx = cls.__new__(cls)
-        enabled = GRAD_STATE.enabled
-        if enabled:
+        if GRAD_STATE.enabled:
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            record = True in needs
-        else:
-            record = False
-        GRAD_STATE.enabled = False
-        try:
-            if record:
+            if True in needs:
                 ctx.needs_input_grad = needs
-            out = cls.forward(ctx, *args, **kwargs)
-        finally:
-            GRAD_STATE.enabled = enabled
-        if record:
-            out = _connect(ctx, args, needs, out)
-        else:
-            ctx._to_save = None
-        return out
+                GRAD_STATE.enabled = False  # forward is not recorded, as in PyTorch
+                try:
+                    out = cls.forward(ctx, *args, **kwargs)
+                finally:
+                    GRAD_STATE.enabled = True
+                return _connect(ctx, args, needs, out)
+        # nothing to record: no input requires grad, or grad mode is off
+        return cls.forward(ctx, *args, **kwargs)
 
     def release(self) -> None:
         """Free what was saved for backward (called by the engine unless retain_graph)."""
@@ -267,21 +261,20 @@ def _connect(ctx: Function, args: tuple, needs: tuple, out: Any) -> Any:
     """
     edges = []
     in_meta = []
+    returns_input = False
     for a, n in zip(args, needs):
         if n:
             edges.append(_edge(a))
-            in_meta.append((a._data.shape, a._data.dtype))
+            data = a._data
+            in_meta.append((data.shape, data.dtype))
         else:
             edges.append(NO_EDGE)
             in_meta.append(None)
+        if a is out:
+            returns_input = True
     ctx.next_functions = tuple(edges)
     ctx._input_meta = tuple(in_meta)
-    if (
-        type(out) is Tensor
-        and not ctx._dirty
-        and not ctx._non_differentiable
-        and not any(out is a for a in args)
-    ):
+    if type(out) is Tensor and not returns_input and not ctx._dirty and not ctx._non_differentiable:
         # the common case: one new output tensor
         data = out._data
         ctx._output_meta = ((data.shape, data.dtype),)

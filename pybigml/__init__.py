@@ -50,6 +50,7 @@ from .ops.scatter_gather import *
 from .ops.shape import *
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._repr import set_printoptions
+from .serialization import load, save
 from . import _methods  # binds the ops onto Tensor as methods and operators
 from . import cuda, nn, optim, testing, utils
 

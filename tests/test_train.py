@@ -82,7 +82,8 @@ def test_find_data_dir(tmp_path: Path) -> None:
         == tmp_path / "repo" / ".." / "shared" / "data" / "mnist"
     )
     assert find_data_dir("mnist", start=repo) == tmp_path / "shared" / "data" / "mnist"
-    assert find_data_dir("kg", start=repo) is None
+    # a folder no shared/data anywhere above tmp_path holds
+    assert find_data_dir("no-such-dataset-in-any-shared-data", start=repo) is None
 
 
 def test_train_epoch_returns_mean_loss() -> None:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 import pybigml
 
 from .._tensor import Tensor
+from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
 from ..ops import pointwise
 from ..ops.inplace import inplace as _inplace_form
 from ..ops.linalg import linear as _linear
@@ -71,6 +76,43 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         ``(*, out_features)``.
     """
     return _linear(input, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y_o = x1^T A_o x2 + b_o`` for each output feature ``o``, over the last dimension.
+
+    Args:
+        input1: ``(*, in1_features)``.
+        input2: ``(*, in2_features)`` with the same leading dims.
+        weight: ``A``, ``(out_features, in1_features, in2_features)``.
+        bias: ``(out_features,)`` or ``None``.
+
+    Returns:
+        ``(*, out_features)``: one einsum, contracted pairwise through BLAS.
+    """
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(
+            f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}"
+        )
+    for i in range(input1.ndim - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {i}: got "
+                f"{input1.shape[i]} and {input2.shape[i]}"
+            )
+    for name, x, dim in (("input1", input1, 1), ("input2", input2, 2)):
+        if x.shape[-1] != weight.shape[dim]:
+            raise RuntimeError(
+                f"bilinear(): {name} size does not match weight size: got {x.shape[-1]} but "
+                f"expected {weight.shape[dim]}"
+            )
+    if bias is not None and bias.shape[0] != weight.shape[0]:
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but "
+            f"expected {weight.shape[0]}"
+        )
+    out = pybigml.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
 
 
 # --------------------------------------------------------------------------- activations
@@ -174,6 +216,29 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 # --------------------------------------------------------------------------- losses
+def _warn_if_sizes_differ(input: Tensor, target: Tensor) -> None:
+    """The element-wise losses broadcast ``target`` against ``input``, as PyTorch does, but
+    warn: a ``(N, 1)`` prediction against an ``(N,)`` target is almost always a mistake."""
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+def _reduce_weighted(loss: Tensor, input: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
+    """Reduce ``loss``; with an element-wise ``weight`` (the shape of ``input``), ``w * loss``
+    whose ``'mean'`` divides by ``sum(w)`` (the ``weight`` of ``mse_loss``/``l1_loss``)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    weighted = loss * weight
+    return weighted.sum() / weight.sum() if reduction == "mean" else _reduce(weighted, reduction)
+
+
 def mse_loss(
     input: Tensor,
     target: Tensor,
@@ -184,22 +249,10 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error ``(x - y)^2``, reduced; with ``weight``, ``w (x - y)^2`` and the
     ``'mean'`` divides by ``sum(w)``."""
-    if target.shape != input.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.",
-            stacklevel=2,
-        )
+    _warn_if_sizes_differ(input, target)
     reduction = _resolve_reduction(size_average, reduce, reduction)
     diff = input - target
-    squared = diff * diff
-    if weight is None:
-        return _reduce(squared, reduction)
-    if weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
-    weighted = squared * weight
-    return weighted.sum() / weight.sum() if reduction == "mean" else _reduce(weighted, reduction)
+    return _reduce_weighted(diff * diff, input, weight, reduction)
 
 
 def _class_dim(input: Tensor, target: Tensor) -> int:
@@ -401,3 +454,864 @@ def _soft_cross_entropy(
         return -terms.sum()
     count = input.numel() // n_classes if n_classes else 0
     return -terms.sum() / count if count else -terms.sum() * math.nan
+
+
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean absolute error ``|x - y|``; its derivative is ``sign(x - y)`` (0 where equal).
+
+    With ``weight`` (shaped like ``input``) the loss is ``w |x - y|`` and ``'mean'`` divides
+    by ``sum(w)``.
+    """
+    _warn_if_sizes_differ(input, target)
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    return _reduce_weighted((input - target).abs(), input, weight, reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = x - y``).
+
+    Quadratic near 0 and linear beyond ``beta``; both pieces and their slopes meet at
+    ``|d| = beta``. ``beta = 0`` is exactly ``l1_loss``.
+    """
+    _warn_if_sizes_differ(input, target)
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:  # the quadratic piece would divide by zero
+        return l1_loss(input, target, reduction=reduction)
+    diff = input - target
+    abs_diff = diff.abs()
+    loss = pybigml.where(abs_diff < beta, diff * diff * (0.5 / beta), abs_diff - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (``d = x - y``).
+
+    ``huber_loss = delta * smooth_l1_loss(beta=delta)``. With ``weight`` (shaped like
+    ``input``) each element is multiplied by its weight and ``'mean'`` is a plain mean.
+    """
+    _warn_if_sizes_differ(input, target)
+    reduction = _resolve_reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    diff = input - target
+    abs_diff = diff.abs()
+    loss = pybigml.where(abs_diff < delta, diff * diff * 0.5, (abs_diff - 0.5 * delta) * delta)
+    if weight is not None:
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Kullback-Leibler divergence ``KL(target || exp(input))`` with ``input`` log-probabilities.
+
+    Per element ``t (log t - x)`` (0 where ``t = 0``), or with ``log_target=True``
+    ``exp(t) (t - x)``. ``'batchmean'`` divides the sum by the batch size ``input.size(0)``,
+    which is the divergence per sample; ``'mean'`` divides by the number of elements.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _resolve_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            stacklevel=2,
+        )
+    elif reduction != "batchmean":
+        reduction = _resolve_reduction(None, None, reduction)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = pybigml.xlogy(target, target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def _check_probability_target(op: str, input: Tensor, target: Tensor, message: str) -> None:
+    """The binary cross-entropies take a floating target of the input's exact shape."""
+    if target.shape != input.shape:
+        raise ValueError(message)
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"{op}: expected target of the input's dtype {input.dtype}, but got {target.dtype}"
+        )
+
+
+class _BinaryCrossEntropy(Function):
+    """Element-wise ``-(y log x + (1 - y) log(1 - x))``, each log clamped below at -100.
+
+    The derivatives are PyTorch's formulas, not those of the clamped logs (which a composite of
+    ``log`` and ``clamp`` would give, with ``0 * inf = nan`` at a saturated ``x`` of exactly 0
+    or 1):
+
+        dL/dx = (x - y) / max(x (1 - x), 1e-12)        dL/dy = log(1 - x) - log(x)
+
+    Both are written with tensor ops, so they differentiate again.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target):
+        x, y = input._data, target._data
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_not_x = np.maximum(np.log1p(-x), -100)
+        ctx.save_for_backward(input, target)
+        return Tensor._make((y - 1) * log_not_x - y * log_x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad * (x - y) / (x * (1 - x)).clamp_min(1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_target = grad * ((-x).log1p() - x.log())
+        return grad_input, grad_target
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Binary cross-entropy ``-w (y log x + (1 - y) log(1 - x))`` of probabilities ``x``.
+
+    Each log is clamped at -100 so that ``x = 0`` or ``1`` gives a finite loss; see
+    ``_BinaryCrossEntropy`` for the gradient. Prefer ``binary_cross_entropy_with_logits``
+    on scores: it never needs the clamp.
+
+    Args:
+        input: probabilities in ``[0, 1]``, any shape.
+        target: same shape and dtype as ``input`` (values in ``[0, 1]``).
+        weight: rescaling weight broadcast to ``input``'s shape.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``.
+
+    Example::
+
+        >>> F.binary_cross_entropy(pybigml.tensor([0.9, 0.2]), pybigml.tensor([1.0, 0.0]))
+        tensor(0.1643)
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    _check_probability_target(
+        "binary_cross_entropy",
+        input,
+        target,
+        f"Using a target size ({target.shape}) that is different to the input size "
+        f"({input.shape}) is deprecated. Please ensure they have the same size.",
+    )
+    if input.numel() and not bool(((input >= 0) & (input <= 1)).all()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = _BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * weight.expand(pybigml.broadcast_shapes(target.shape, weight.shape))
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Binary cross-entropy of ``sigmoid(input)``, computed from the scores stably.
+
+    With ``p = 1 + (pos_weight - 1) y`` (1 without ``pos_weight``)::
+
+        loss = -w (p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))
+             = w ((1 - y) x + p softplus(-x))
+
+    since ``log(1 - sigmoid(x)) = -x + log sigmoid(x)`` and ``-log sigmoid(x) = softplus(-x)
+    = log(1 + e^-x)``, which is evaluated as ``logaddexp(0, -x)``: no overflow for any ``x``.
+    Its derivative is ``w ((1 - y) - p sigmoid(-x))``, ``w (sigmoid(x) - y)`` without
+    ``pos_weight``.
+
+    Args:
+        input: unnormalised scores (logits), any shape.
+        target: same shape and dtype as ``input``, values in ``[0, 1]``.
+        weight: rescaling weight broadcast to ``input``'s shape.
+        reduction: ``'none'`` | ``'mean'`` | ``'sum'``.
+        pos_weight: weight of the positive term, broadcast against ``target`` (per class
+            along the last dim: ``(C,)``).
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    _check_probability_target(
+        "binary_cross_entropy_with_logits",
+        input,
+        target,
+        f"Target size ({target.shape}) must be the same as input size ({input.shape})",
+    )
+    # softplus with an infinite threshold: always the exact log(1 + e^-x), never its
+    # linear asymptote.
+    neg_log_sigmoid = pointwise.softplus(-input, 1.0, math.inf)
+    if pos_weight is not None:
+        neg_log_sigmoid = neg_log_sigmoid * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input + neg_log_sigmoid
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(0, -y (x1 - x2) + margin)``: ``y = 1`` asks ``x1`` to rank above ``x2`` by
+    ``margin``, ``y = -1`` the opposite."""
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
+        )
+    loss = (-target * (input1 - input2) + margin).clamp_min(0)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``1 - cos(x1, x2)`` where ``y = 1``, ``max(0, cos(x1, x2) - margin)`` where ``y = -1``
+    (0 for any other label).
+
+    ``cos = x1 . x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))`` along the last dim: the
+    1e-12 keeps a zero vector finite.
+
+    Args:
+        input1, input2: ``(N, D)`` with a ``(N,)`` target, or ``(D,)`` with a 0-d target.
+        target: labels 1 or -1.
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if target.ndim not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    expected = target.ndim + 1
+    if input1.ndim != expected or input2.ndim != expected:
+        raise RuntimeError(
+            f"{target.ndim}D target tensor expects {expected}D input tensors, but found inputs "
+            f"with sizes {list(input1.shape)} and {list(input2.shape)}."
+        )
+    dim = target.ndim
+    squared_norms = ((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)
+    cos = (input1 * input2).sum(dim) / squared_norms.sqrt()
+    zero = cos.new_zeros(())
+    loss = pybigml.where(target == 1, 1 - cos, zero) + pybigml.where(
+        target == -1, (cos - margin).clamp_min(0), zero
+    )
+    return _reduce(loss, reduction)
+
+
+# --------------------------------------------------------------------------- normalization
+def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+
+
+def _check_normalized_shape(
+    input: Tensor, shape: tuple[int, ...], weight: Tensor | None, bias: Tensor | None
+) -> None:
+    """``input`` must end in ``shape``, and an affine ``weight``/``bias`` must be ``shape``."""
+    if input.ndim < len(shape) or tuple(input.shape[input.ndim - len(shape) :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
+        )
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and tuple(param.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(param.shape)} and normalized_shape = {list(shape)}"
+            )
+
+
+def _affine(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    if weight is not None:
+        x = x * weight
+    return x if bias is None else x + bias
+
+
+def _standardize(input: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
+    """``(x - mean) / sqrt(var + eps)`` over ``dims``, with the biased variance (divide by n)."""
+    mean = input.mean(dims, keepdim=True)
+    var = input.var(dims, correction=0, keepdim=True)
+    return (input - mean) * (var + eps).rsqrt()
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift.
+
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias``, the statistics taken per sample
+    over the normalised dims (biased variance). Autograd differentiates the composite; its
+    input gradient is the familiar ``rstd (g - mean(g) - x_hat mean(g x_hat))`` with
+    ``g = dy * weight``.
+
+    Args:
+        input: ``(*, *normalized_shape)``.
+        normalized_shape: the trailing shape to normalise over.
+        weight, bias: ``normalized_shape``-shaped affine parameters, or ``None``.
+        eps: added to the variance.
+    """
+    shape = _as_shape(normalized_shape)
+    _check_normalized_shape(input, shape, weight, bias)
+    normalized = _standardize(input, tuple(range(-len(shape), 0)), eps)
+    return _affine(normalized, weight, bias)
+
+
+def rms_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """``y = x / sqrt(mean(x^2) + eps) * weight`` over the last ``len(normalized_shape)`` dims.
+
+    ``eps=None`` uses the machine epsilon of ``input``'s dtype.
+    """
+    shape = _as_shape(normalized_shape)
+    _check_normalized_shape(input, shape, weight, None)
+    if eps is None:
+        eps = float(np.finfo(input.dtype._np).eps)
+    mean_square = (input * input).mean(tuple(range(-len(shape), 0)), keepdim=True)
+    return _affine(input * (mean_square + eps).rsqrt(), weight, None)
+
+
+def _channel_shape(input: Tensor) -> tuple[int, ...]:
+    """``(1, C, 1, ..., 1)``: a per-channel ``(C,)`` tensor reshaped to broadcast over
+    ``(N, C, *)``."""
+    return (1, input.shape[1]) + (1,) * (input.ndim - 2)
+
+
+def _per_channel(param: Tensor | None, shape: tuple[int, ...]) -> Tensor | None:
+    return None if param is None else param.reshape(shape)
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Split the ``C`` channels of ``(N, C, *)`` into ``num_groups`` groups and standardise each
+    group of each sample (over its channels and positions), then scale and shift per channel.
+    """
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {list(input.shape)} and num_groups={num_groups}"
+        )
+    grouped = input.reshape(input.shape[0], num_groups, -1)
+    normalized = _standardize(grouped, (-1,), eps).reshape(input.shape)
+    shape = _channel_shape(input)
+    return _affine(normalized, _per_channel(weight, shape), _per_channel(bias, shape))
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of ``(N, C, *)`` over the batch and positions.
+
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel. When ``training``, mean
+    and (biased) variance are the batch's, and the running statistics given are updated in
+    place: ``running = (1 - momentum) running + momentum stat``, with the *unbiased* variance
+    (times ``n / (n - 1)``, n values per channel). Otherwise the running statistics are used.
+
+    Args:
+        input: ``(N, C)`` or ``(N, C, *)``.
+        running_mean, running_var: ``(C,)`` buffers, or ``None``.
+        weight, bias: ``(C,)`` affine parameters, or ``None``.
+        training: use (and track) the batch statistics.
+        momentum: weight of the new statistics in the running average.
+        eps: added to the variance.
+    """
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"batch_norm: expected input of shape (N, C, *), got {list(input.shape)}"
+        )
+    if training:
+        per_channel = input.numel() // input.shape[1]
+        if per_channel == 1:
+            raise ValueError(
+                "Expected more than 1 value per channel when training, got input size "
+                f"{input.shape}"
+            )
+        if eps <= 0.0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    channels = input.shape[1]
+    for name, param in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if param is not None and param.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {param.numel()}")
+    shape = _channel_shape(input)
+    if training or running_mean is None or running_var is None:
+        dims = (0, *range(2, input.ndim))
+        mean = input.mean(dims, keepdim=True)
+        var = input.var(dims, correction=0, keepdim=True)
+        if training:
+            _update_running_stats(running_mean, running_var, mean, var, momentum, per_channel)
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    # Scale on the (C,)-sized statistics, so the (N, C, *) input is touched three times.
+    scale = (var + eps).rsqrt()
+    if weight is not None:
+        scale = scale * weight.reshape(shape)
+    return _affine((input - mean) * scale, None, _per_channel(bias, shape))
+
+
+def _update_running_stats(
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    mean: Tensor,
+    var: Tensor,
+    momentum: float,
+    count: int,
+) -> None:
+    """Exponential moving averages of the batch statistics, in place and off the graph."""
+    with no_grad():
+        if running_mean is not None:
+            running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
+        if running_var is not None:
+            unbiased = var.reshape(-1) * (count / (count - 1))
+            running_var.mul_(1 - momentum).add_(unbiased * momentum)
+
+
+# --------------------------------------------------------------------------- embeddings
+def _padding_row(padding_idx: int | None, num_embeddings: int, name: str = "Padding_idx") -> Any:
+    """``padding_idx`` as a row number (a negative one counts from the end), checked."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise AssertionError(f"{name} must be within num_embeddings")
+    return padding_idx % num_embeddings
+
+
+def _check_indices(op: str, input: Tensor, num_embeddings: int) -> None:
+    if input.dtype not in (pybigml.int64, pybigml.int32):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
+            f"{op})"
+        )
+    if input.numel():
+        low, high = int(input.min()), int(input.max())
+        if low < 0 or high >= num_embeddings:
+            bad = low if low < 0 else high
+            raise IndexError(
+                f"{op}: index {bad} is out of range for {num_embeddings} embeddings "
+                "(index out of range in self)"
+            )
+
+
+def _renorm_rows_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """Rescale, in place, the rows of ``weight`` that ``input`` looks up and whose
+    ``norm_type``-norm exceeds ``max_norm``, to norm ``max_norm``."""
+    with no_grad():
+        rows = pybigml.from_numpy(np.unique(input.numpy()).astype(np.int64))
+        selected = weight.index_select(0, rows)
+        norms = selected.norm(norm_type, 1, keepdim=True)
+        shrunk = pybigml.where(norms > max_norm, selected * (max_norm / (norms + 1e-7)), selected)
+        weight.index_copy_(0, rows, shrunk)
+
+
+def _row_gradient_scale(
+    flat: Tensor, padding_idx: int | None, scale_grad_by_freq: bool, like: Tensor
+) -> Tensor:
+    """The factor on each looked-up row's gradient, ``(n, 1)``: 0 at ``padding_idx`` (that row
+    is not trained), ``1 / count`` with ``scale_grad_by_freq`` (a word seen k times in the
+    batch moves k times less per occurrence), else 1."""
+    indices = flat.numpy()
+    scale = np.ones(indices.shape, dtype=like.dtype._np)
+    if scale_grad_by_freq:
+        scale /= np.bincount(indices)[indices]
+    if padding_idx is not None:
+        scale[indices == padding_idx] = 0
+    return pybigml.from_numpy(scale[:, None])
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Look up rows of ``weight``: ``out[..., :] = weight[input[...], :]``.
+
+    The gradient of ``weight`` is the output gradient scattered back (summed) into the rows
+    it came from, with nothing for ``padding_idx`` and, with ``scale_grad_by_freq``, each
+    row's share divided by how often it occurs in ``input``.
+
+    Args:
+        input: int64/int32 indices, any shape.
+        weight: ``(num_embeddings, embedding_dim)``.
+        padding_idx: a row that receives no gradient.
+        max_norm: first rescale (in place) the looked-up rows longer than this.
+        norm_type: the p of the norm compared with ``max_norm``.
+        scale_grad_by_freq: divide gradients by the indices' frequency in ``input``.
+        sparse: accepted for compatibility; the gradient is always a dense tensor.
+
+    Returns:
+        ``(*input.shape, embedding_dim)``.
+
+    Example::
+
+        >>> F.embedding(pybigml.tensor([[0, 2]]), pybigml.eye(3)).shape
+        pybigml.Size([1, 2, 3])
+    """
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    num_embeddings = weight.shape[0]
+    padding_idx = _padding_row(padding_idx, num_embeddings)
+    _check_indices("embedding", input, num_embeddings)
+    if max_norm is not None:
+        _renorm_rows_(weight, input, max_norm, norm_type)
+    flat = input.reshape(-1)
+    rows = weight.index_select(0, flat)
+    if rows.requires_grad and (padding_idx is not None or scale_grad_by_freq):
+        scale = _row_gradient_scale(flat, padding_idx, scale_grad_by_freq, weight)
+        rows.register_hook(lambda grad: grad * scale)
+    return rows.reshape(*input.shape, weight.shape[1])
+
+
+_BAG_MODES = ("sum", "mean", "max")
+
+
+def _bags_of_positions(offsets: Tensor, length: int, include_last_offset: bool) -> tuple:
+    """For 1-d input with ``offsets`` (the start of each bag): the bag of each of the
+    ``length`` positions (-1 past the last bag when ``include_last_offset``) and the bag count.
+    """
+    starts = offsets.numpy().astype(np.int64)
+    if starts.size:
+        if starts[0] != 0:
+            raise RuntimeError(
+                "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to "
+                f"start from position 0. However, got {starts[0]}"
+            )
+        if starts[-1] > length:
+            raise RuntimeError(
+                f"offsets[-1] can not be greater than input's length {length} but got "
+                f"offsets[-1] of {starts[-1]}"
+            )
+        if np.any(np.diff(starts) < 0):
+            raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {starts}")
+    end = length
+    if include_last_offset and starts.size:
+        starts, end = starts[:-1], starts[-1]
+    bag = np.searchsorted(starts, np.arange(length), side="right") - 1
+    bag[end:] = -1
+    return bag, starts.size
+
+
+def embedding_bag(
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Tensor:
+    """Sum, mean or max of bags of embeddings, without materialising ``(bags, len, dim)``.
+
+    Bags are the rows of a 2-d ``input`` ``(B, L)``, or runs of a 1-d ``input`` that start at
+    ``offsets`` (``offsets[0] == 0``; with ``include_last_offset`` the last offset ends the
+    last bag). Positions equal to ``padding_idx`` are left out (a bag's mean counts only the
+    rest); an empty bag gives zeros. ``per_sample_weights`` (``mode='sum'`` only) scales each
+    looked-up row before the sum. The gradient flows through ``embedding`` and the
+    ``index_add``/``scatter_reduce`` that pool the rows.
+
+    Returns:
+        ``(B, embedding_dim)``.
+    """
+    if per_sample_weights is not None and input.shape != per_sample_weights.shape:
+        raise ValueError(
+            f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, "
+            f"then it must have the same shape as the input ({input.shape})"
+        )
+    if weight.ndim != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a "
+                "mini-batch of fixed length sequences. However, found offsets of type "
+                f"{type(offsets)}"
+            )
+        bags, bag_length = input.shape
+        bag = np.repeat(np.arange(bags), bag_length)
+    elif input.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.ndim != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        bag, bags = _bags_of_positions(offsets, input.numel(), include_last_offset)
+    else:
+        raise ValueError(
+            f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}"
+        )
+    if mode not in _BAG_MODES:
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+            f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+            "GitHub."
+        )
+    padding_idx = _padding_row(padding_idx, weight.shape[0], "padding_idx")
+    flat = input.reshape(-1)
+    _check_indices("embedding_bag", flat, weight.shape[0])
+    used = bag >= 0
+    if padding_idx is not None:
+        used &= flat.numpy() != padding_idx
+    used_positions = pybigml.from_numpy(np.flatnonzero(used))
+    rows = embedding(
+        flat.index_select(0, used_positions),
+        weight,
+        max_norm=max_norm,
+        norm_type=norm_type,
+        scale_grad_by_freq=scale_grad_by_freq,
+    )
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1).index_select(0, used_positions).unsqueeze(1)
+    row_bag = pybigml.from_numpy(bag[used])
+    pooled = weight.new_zeros((bags, weight.shape[1]))
+    if mode == "max":
+        index = row_bag.unsqueeze(1).expand(-1, weight.shape[1])
+        return pooled.scatter_reduce(0, index, rows, "amax", include_self=False)
+    pooled = pooled.index_add(0, row_bag, rows)
+    if mode == "mean":
+        counts = np.maximum(np.bincount(bag[used], minlength=bags), 1)
+        pooled = pooled / pybigml.from_numpy(counts.astype(weight.dtype._np)).unsqueeze(1)
+    return pooled
+
+
+# --------------------------------------------------------------------------- distances
+def normalize(
+    input: Tensor,
+    p: float = 2.0,
+    dim: int = 1,
+    eps: float = 1e-12,
+    out: Tensor | None = None,
+) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim`` (unit vectors; ``eps`` guards zero vectors).
+
+    Example::
+
+        >>> F.normalize(pybigml.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]])
+    """
+    result = input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return result if out is None else out.copy_(result)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``x1 . x2 / (max(||x1||, eps) max(||x2||, eps))`` along ``dim`` (inputs broadcast).
+
+    Each input is divided by its clamped norm before the dot product, which keeps the
+    result in ``[-1, 1]``. As in PyTorch the clamp is applied outside the graph: the gradient
+    flows through the norms as if unclamped.
+    """
+    common = pybigml.result_type(x1, x2)
+    if not common.is_floating_point:
+        raise RuntimeError(
+            f"expected common dtype to be floating point, yet common dtype is {common}"
+        )
+    x1, x2 = pybigml.broadcast_tensors(x1.to(common), x2.to(common))
+    norm1 = x1.norm(2, dim, keepdim=True).clone()
+    norm2 = x2.norm(2, dim, keepdim=True).clone()
+    with no_grad():
+        norm1.clamp_min_(eps)
+        norm2.clamp_min_(eps)
+    return ((x1 / norm1) * (x2 / norm2)).sum(dim)
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """``||x1 - x2 + eps||_p`` over the last dim (inputs broadcast); ``eps`` keeps the
+    gradient finite when ``x1 == x2``."""
+    last = max(x1.ndim, x2.ndim) - 1
+    return (x1 - x2 + eps).norm(p, last, keepdim)
+
+
+# --------------------------------------------------------------------------- padding
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _padded_size(size: int, before: int, after: int, dim: int) -> int:
+    padded = size + before + after
+    if padded < 0:
+        raise RuntimeError(
+            f"The input size {size}, plus negative padding {before} and {after} resulted in a "
+            f"negative output size, which is invalid. Check dimension {dim} of your input."
+        )
+    return padded
+
+
+def _constant_pad(input: Tensor, pad: Sequence[int], value: float) -> Tensor:
+    """Write ``input`` (cropped where a pad is negative) into a ``value``-filled tensor."""
+    shape = list(input.shape)
+    source = [slice(None)] * input.ndim
+    target = [slice(None)] * input.ndim
+    for k in range(len(pad) // 2):
+        dim = input.ndim - 1 - k
+        before, after = pad[2 * k], pad[2 * k + 1]
+        size = shape[dim]
+        shape[dim] = _padded_size(size, before, after, dim)
+        kept = slice(max(-before, 0), size - max(-after, 0))
+        source[dim] = kept
+        start = max(before, 0)
+        target[dim] = slice(start, start + max(kept.stop - kept.start, 0))
+    out = pybigml.full(shape, value, dtype=input.dtype)
+    out[tuple(target)] = input[tuple(source)]
+    return out
+
+
+def _source_positions(mode: str, size: int, before: int, after: int) -> np.ndarray:
+    """Which input position each output position copies along one padded dim.
+
+    Output position ``i`` sits at input coordinate ``p = i - before``; ``reflect`` mirrors
+    ``p`` about the edges without repeating them (period ``2 (size - 1)``), ``replicate``
+    clamps it, ``circular`` wraps it.
+    """
+    p = np.arange(-before, size + after)
+    if mode == "replicate":
+        return np.clip(p, 0, size - 1)
+    if mode == "circular":
+        return p % size
+    period = 2 * (size - 1)
+    folded = np.abs(p) % period if period else np.zeros_like(p)
+    return np.where(folded < size, folded, period - folded)
+
+
+def pad(
+    input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
+) -> Tensor:
+    """Pad (or, with negative amounts, crop) the last ``len(pad) // 2`` dims.
+
+    ``pad = (last_before, last_after, second_last_before, ...)``. ``'constant'`` fills with
+    ``value`` (0 by default) and takes any number of dims; ``'reflect'`` (mirror without the
+    edge), ``'replicate'`` (repeat the edge) and ``'circular'`` (wrap) pad the last 1, 2 or 3
+    dims of a batched input. The non-constant modes are gathers, so their gradient sums the
+    output gradient back into each source position.
+
+    Example::
+
+        >>> F.pad(pybigml.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect")
+        tensor([[3., 2., 1., 2., 3., 2.]])
+    """
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) > 2 * input.ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {input.ndim}"
+        )
+    if mode == "constant":
+        return _constant_pad(input, pad, 0.0 if value is None else value)
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    padded_dims = len(pad) // 2
+    if not 1 <= padded_dims <= 3 or input.ndim not in (padded_dims + 1, padded_dims + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    out = input
+    for k in range(padded_dims):
+        dim = input.ndim - 1 - k
+        before, after = pad[2 * k], pad[2 * k + 1]
+        size = input.shape[dim]
+        if mode == "reflect" and (before >= size or after >= size):
+            raise RuntimeError(
+                "Padding size should be less than the corresponding input dimension, but got: "
+                f"padding ({before}, {after}) at dimension {dim} of input {list(input.shape)}"
+            )
+        if mode == "circular" and (before > size or after > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        _padded_size(size, before, after, dim)
+        positions = _source_positions(mode, size, before, after)
+        out = out.index_select(dim, pybigml.from_numpy(positions))
+    return out

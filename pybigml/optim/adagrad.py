@@ -1,0 +1,147 @@
+"""``Adagrad``: per-coordinate learning rates from the sum of all past squared gradients.
+
+For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``t``:
+
+    g   = g + weight_decay * p
+    s   = s + g^2                                      ``sum`` (starts at
+                                                        ``initial_accumulator_value``)
+    lr_t = lr / (1 + (t - 1) * lr_decay)
+    p   = p - lr_t * g / (sqrt(s) + eps)
+
+Coordinates with large past gradients take small steps, rare ones large steps. Unlike the
+other optimizers, Adagrad creates its state when it is constructed (as PyTorch does), so
+``state_dict()`` holds ``step`` and ``sum`` for every parameter from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .._dtype import get_default_dtype
+from .._tensor import Tensor
+from ..autograd.grad_mode import enable_grad
+from .optimizer import Optimizer
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as ``torch.optim.Adagrad``.
+
+    Args:
+        params: parameters or parameter groups to optimise.
+        lr: learning rate.
+        lr_decay: learning-rate decay per step (``lr / (1 + (t - 1) * lr_decay)``).
+        weight_decay: L2 penalty added to the gradient.
+        initial_accumulator_value: starting value of the squared-gradient sum.
+        eps: added to the denominator for numerical stability.
+        maximize: ascend instead of descend.
+        foreach, fused: accepted for PyTorch compatibility; pybigml has one implementation.
+        differentiable: unsupported (must be False).
+
+    Example::
+
+        >>> opt = optim.Adagrad(model.parameters(), lr=0.01)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float | Tensor = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not lr >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not lr_decay >= 0.0:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not initial_accumulator_value >= 0.0:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
+        if not eps >= 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if differentiable:
+            raise NotImplementedError("Adagrad(differentiable=True) is not supported by pybigml")
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p)
+
+    def _init_state(self, p: Tensor) -> None:
+        """Start ``p``'s step count at 0 and its sum at ``initial_accumulator_value``."""
+        state = self.state[p]
+        state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
+        state["sum"] = Tensor._make(
+            np.full_like(p._data, self.defaults["initial_accumulator_value"])
+        )
+
+    def step(self, closure: Any = None) -> Any:
+        """Update every parameter that has a gradient once.
+
+        Args:
+            closure: re-evaluates the model and returns the loss (run with grad enabled).
+
+        Returns:
+            The closure's loss, or ``None``.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            weight_decay = group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:  # a group added after construction
+                    self._init_state(p)
+                step_t = state["step"]
+                step_t._data += 1
+                step = float(step_t._data)
+
+                grad = -p.grad._data if group["maximize"] else p.grad._data
+                if weight_decay != 0:
+                    grad = grad + weight_decay * p._data
+                clr = lr / (1 + (step - 1) * group["lr_decay"])
+
+                # s += g * g;  p -= lr_t * g / (sqrt(s) + eps), with as few temporaries as
+                # possible: a fresh one per operation costs more (page faults) than the math.
+                state_sum = state["sum"]._data
+                std = np.multiply(grad, grad)
+                state_sum += std
+                np.sqrt(state_sum, out=std)
+                std += group["eps"]
+                update = np.multiply(grad, -clr)
+                update /= std
+                p._data += update
+                p._bump_version()
+                step_t._bump_version()
+                state["sum"]._bump_version()
+        return loss

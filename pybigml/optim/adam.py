@@ -1,0 +1,177 @@
+"""``Adam``: adaptive moment estimation, with L2 or decoupled weight decay and AMSGrad.
+
+For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``t``:
+
+    g   = g + weight_decay * p             (L2 penalty; or, decoupled as in AdamW,
+                                            p = p * (1 - lr * weight_decay) instead)
+    m_t = beta1 * m_{t-1} + (1 - beta1) * g            first moment, ``exp_avg``
+    v_t = beta2 * v_{t-1} + (1 - beta2) * g^2          second moment, ``exp_avg_sq``
+    v_max = max(v_max, v_t)                            AMSGrad only, ``max_exp_avg_sq``
+    p   = p - lr / (1 - beta1^t) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)
+
+``m`` and ``v`` start at zero, so early on they are biased towards zero; dividing by
+``1 - beta^t`` removes that bias. ``step`` is kept as a 0-d float tensor, as PyTorch does.
+The arithmetic runs in the parameter's dtype in PyTorch's order of operations (the
+bias corrections in Python doubles), so both libraries round alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .._dtype import get_default_dtype
+from .._tensor import Tensor
+from ..autograd.grad_mode import enable_grad
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam``.
+
+    Args:
+        params: parameters or parameter groups to optimise.
+        lr: learning rate.
+        betas: decay rates of the first and second moment averages.
+        eps: added to the denominator for numerical stability.
+        weight_decay: L2 penalty (added to the gradient, or decoupled, see below).
+        amsgrad: normalise by the largest second moment seen so far (AMSGrad).
+        maximize: ascend instead of descend.
+        decoupled_weight_decay: shrink the parameters directly (AdamW) instead of adding
+            ``weight_decay * p`` to the gradient.
+        foreach, fused: accepted for PyTorch compatibility; pybigml has one implementation.
+        capturable, differentiable: unsupported (must be False).
+
+    Example::
+
+        >>> opt = optim.Adam(model.parameters(), lr=1e-3)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float | Tensor = 1e-3,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not lr >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not eps >= 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if isinstance(beta, Tensor) and beta.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not (
+            all(isinstance(beta, float) for beta in betas)
+            or all(isinstance(beta, Tensor) for beta in betas)
+        ):
+            raise ValueError("betas must be either both floats or both Tensors")
+        name = type(self).__name__
+        if differentiable:
+            raise NotImplementedError(f"{name}(differentiable=True) is not supported by pybigml")
+        if capturable:
+            raise NotImplementedError(f"{name}(capturable=True) is not supported by pybigml")
+        betas = tuple(b.reshape(()) if isinstance(b, Tensor) else b for b in betas)
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+
+    def step(self, closure: Any = None) -> Any:
+        """Update every parameter that has a gradient once.
+
+        Args:
+            closure: re-evaluates the model and returns the loss (run with grad enabled).
+
+        Returns:
+            The closure's loss, or ``None``.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            amsgrad = group["amsgrad"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
+                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
+                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
+                step_t = state["step"]
+                step_t._data += 1
+                step = float(step_t._data)
+
+                grad = -p.grad._data if group["maximize"] else p.grad._data
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        p._data *= 1 - lr * weight_decay
+                    else:
+                        grad = grad + weight_decay * p._data
+
+                # In place, through one scratch array: a fresh temporary per operation
+                # costs more (page faults) than the arithmetic.
+                # m = beta1 * m + (1 - beta1) * g, computed as m += (1 - beta1) * (g - m).
+                exp_avg = state["exp_avg"]._data
+                scratch = np.subtract(grad, exp_avg)
+                scratch *= 1 - beta1
+                exp_avg += scratch
+                # v = beta2 * v + (1 - beta2) * g * g
+                exp_avg_sq = state["exp_avg_sq"]._data
+                exp_avg_sq *= beta2
+                np.multiply(grad, 1 - beta2, out=scratch)
+                scratch *= grad
+                exp_avg_sq += scratch
+                if amsgrad:
+                    max_exp_avg_sq = state["max_exp_avg_sq"]._data
+                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                    exp_avg_sq = max_exp_avg_sq
+
+                # p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+                step_size = lr / (1 - beta1**step)
+                denom = np.sqrt(exp_avg_sq, out=scratch)
+                denom /= (1 - beta2**step) ** 0.5
+                denom += eps
+                update = np.multiply(exp_avg, -step_size)
+                update /= denom
+                p._data += update
+                p._bump_version()
+                for buffer in state.values():  # every state tensor changed in place
+                    buffer._bump_version()
+        return loss

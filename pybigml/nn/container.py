@@ -1,7 +1,9 @@
-"""Containers: ``Sequential`` (a chain), ``ModuleList`` (a list), ``ModuleDict`` (a dict).
+"""Containers: ``Sequential`` (a chain), ``ModuleList`` (a list), ``ModuleDict`` (a dict),
+and ``ParameterList``/``ParameterDict`` (the same for parameters).
 
-Each stores its children in ``_modules`` under string keys (``"0"``, ``"1"``, ... for the
-ordered ones), so they show up in ``parameters()`` and ``state_dict()`` like any submodule.
+Each stores its children in ``_modules`` (the parameter containers in ``_parameters``) under
+string keys (``"0"``, ``"1"``, ... for the ordered ones), so they show up in ``parameters()``
+and ``state_dict()`` like any submodule's.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from .._tensor import Tensor
 from .module import Module, _add_indent
+from .parameter import Parameter
 
 
 def _normalise_index(index: Any, length: int) -> int:
@@ -236,3 +240,229 @@ class ModuleDict(Module):
                 )
             key, module = pair
             self[key] = module
+
+
+def _as_parameter(value: Any) -> Any:
+    """A plain tensor stored in a parameter container becomes a ``Parameter``; a
+    ``Parameter`` or any other object is stored as it is."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def _member_line(key: Any, value: Any, dtype_name: str) -> str:
+    """One line of a parameter container's repr: ``(key): Parameter containing: [...]``."""
+    if not isinstance(value, Tensor):
+        return f"  ({key}): Object of type: {type(value).__name__}"
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    size = "x".join(str(s) for s in value.shape)
+    device = f" ({value.device})" if value.device.type != "cpu" else ""
+    return f"  ({key}): {kind} containing: [{dtype_name} of size {size}{device}]"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under ``"0"``, ``"1"``, ... so that ``parameters()``
+    and ``state_dict()`` see them. Plain tensors put in it become ``Parameter``s.
+
+    Example::
+
+        >>> params = nn.ParameterList(nn.Parameter(pybigml.randn(4, 4)) for _ in range(3))
+        >>> params.append(pybigml.zeros(4))
+        >>> len(list(params.parameters()))
+        4
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return type(self)(self[i] for i in range(*index.indices(len(self))))
+        return getattr(self, str(_normalise_index(index, len(self))))
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        setattr(self, str(_normalise_index(index, len(self))), _as_parameter(value))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def __dir__(self) -> list[str]:
+        return [key for key in super().__dir__() if not key.isdigit()]
+
+    def append(self, value: Any) -> ParameterList:
+        """Add ``value`` at the end. Returns self."""
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Add every item of ``values`` at the end. Returns self."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(
+                "ParameterList.extend should be called with an iterable, but got "
+                + type(values).__name__
+            )
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(
+            _member_line(i, p, str(getattr(p, "dtype", ""))) for i, p in enumerate(self)
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """An insertion-ordered dict of parameters keyed by strings; plain tensors put in it
+    become ``Parameter``s. Built from a mapping (a plain ``dict`` is added in sorted key
+    order, an ``OrderedDict`` or ``ParameterDict`` in its own) or from ``(key, value)`` pairs.
+
+    Example::
+
+        >>> params = nn.ParameterDict({"scale": pybigml.ones(3), "shift": pybigml.zeros(3)})
+        >>> [name for name, _ in params.named_parameters()]
+        ['scale', 'shift']
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        self._keys: dict[str, None] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _check_key(key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(
+                "Index given to ParameterDict cannot be used as a key as it is not a string "
+                f"(type is '{type(key).__name__}'). Open an issue on github if you need "
+                "non-string keys."
+            )
+        return key
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, self._check_key(key))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._keys[self._check_key(key)] = None
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, self._check_key(key))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def copy(self) -> ParameterDict:
+        """A new ``ParameterDict`` holding the same parameters (not copies of them)."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """``self[key]``, first set to ``default`` if absent."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for key in list(self._keys):
+            del self[key]
+
+    def pop(self, key: str) -> Any:
+        """Remove ``key`` and return its value."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last inserted ``(key, value)``."""
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``self[key]`` if present, else ``default``."""
+        return getattr(self, key) if key in self._keys else default
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ``ParameterDict`` with each of ``keys`` set to ``default``."""
+        return ParameterDict((key, default) for key in keys)
+
+    def keys(self) -> Iterable[str]:
+        return self._keys.keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return ((key, self[key]) for key in self._keys)
+
+    def values(self) -> Iterable[Any]:
+        return (self[key] for key in self._keys)
+
+    def update(self, parameters: Any) -> None:
+        """Add the entries of a mapping or of an iterable of ``(key, value)`` pairs."""
+        if not isinstance(parameters, Iterable) and not isinstance(parameters, ParameterDict):
+            raise TypeError(
+                "ParametersDict.update should be called with an iterable of key/value pairs, "
+                "but got " + type(parameters).__name__
+            )
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs: Iterable = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
+        for j, pair in enumerate(pairs):
+            if not isinstance(pair, Iterable):
+                raise TypeError(
+                    f"ParameterDict update sequence element #{j} should be Iterable; is"
+                    + type(pair).__name__
+                )
+            if len(pair) != 2:
+                raise ValueError(
+                    f"ParameterDict update sequence element #{j} has length {len(pair)}; "
+                    "2 is required"
+                )
+            self[pair[0]] = pair[1]
+
+    def extra_repr(self) -> str:
+        return "\n".join(
+            _member_line(key, p, p.type() if isinstance(p, Tensor) else "")
+            for key, p in self.items()
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called.")
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other: ParameterDict) -> ParameterDict:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self

@@ -3,6 +3,11 @@
 Every function here is a Tensor operation or a composition of them, so autograd
 differentiates it and ``create_graph=True`` gives higher derivatives. The losses are
 written out here; each docstring states the formula, whose derivative autograd takes.
+One exception: ``binary_cross_entropy`` is a ``Function`` of its own, whose backward (in
+tensor ops, so still twice differentiable) is PyTorch's formula rather than the derivative
+of the clamped logs.
+
+Sections: linear maps, activations, losses, normalisation, embeddings, distances, padding.
 """
 
 from __future__ import annotations
@@ -570,6 +575,10 @@ def _check_probability_target(op: str, input: Tensor, target: Tensor, message: s
         )
 
 
+# The floor of x (1 - x) in the gradient; PyTorch stores 1e-12 as a C float, hence the rounding.
+_BCE_GRAD_FLOOR = float(np.float32(1e-12))
+
+
 class _BinaryCrossEntropy(Function):
     """Element-wise ``-(y log x + (1 - y) log(1 - x))``, each log clamped below at -100.
 
@@ -596,7 +605,7 @@ class _BinaryCrossEntropy(Function):
         x, y = ctx.saved_tensors
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
-            grad_input = grad * (x - y) / (x * (1 - x)).clamp_min(1e-12)
+            grad_input = grad * (x - y) / (x * (1 - x)).clamp_min(_BCE_GRAD_FLOOR)
         if ctx.needs_input_grad[1]:
             grad_target = grad * ((-x).log1p() - x.log())
         return grad_input, grad_target

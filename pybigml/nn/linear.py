@@ -1,4 +1,4 @@
-"""``Linear`` (``y = x W^T + b``) and ``Identity``."""
+"""``Linear`` (``y = x W^T + b``), ``Bilinear`` (``y = x1^T A x2 + b``) and ``Identity``."""
 
 from __future__ import annotations
 
@@ -80,4 +80,63 @@ class Linear(Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
+        )
+
+
+class Bilinear(Module):
+    """Bilinear map ``y_o = x1^T A_o x2 + b_o`` of two inputs.
+
+    ``weight`` is ``(out_features, in1_features, in2_features)`` and ``bias``
+    ``(out_features,)``, both from ``U(-1/sqrt(in1), 1/sqrt(in1))``.
+
+    Args:
+        in1_features: size of each first input sample.
+        in2_features: size of each second input sample.
+        out_features: size of each output sample.
+        bias: learn an additive bias.
+        device, dtype: where and of what type the parameters are made.
+
+    Example::
+
+        >>> m = nn.Bilinear(20, 30, 40)
+        >>> m(pybigml.randn(128, 20), pybigml.randn(128, 30)).shape
+        pybigml.Size([128, 40])
+    """
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(
+            pybigml.empty((out_features, in1_features, in2_features), device=device, dtype=dtype)
+        )
+        if bias:
+            self.bias = Parameter(pybigml.empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw weight and bias from ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))``."""
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
         )

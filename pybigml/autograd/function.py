@@ -218,24 +218,43 @@ class Function(FunctionCtx, Node):
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         ctx = cls.__new__(cls)
-        if GRAD_STATE.enabled:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            if True in needs:
-                ctx.needs_input_grad = needs
-                GRAD_STATE.enabled = False  # forward is not recorded, as in PyTorch
-                try:
-                    out = cls.forward(ctx, *args, **kwargs)
-                finally:
-                    GRAD_STATE.enabled = True
-                return _connect(ctx, args, needs, out)
-        # nothing to record: no input requires grad, or grad mode is off
-        return cls.forward(ctx, *args, **kwargs)
+        try:
+            if GRAD_STATE.enabled:
+                needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+                if True in needs:
+                    ctx.needs_input_grad = needs
+                    GRAD_STATE.enabled = False  # forward is not recorded, as in PyTorch
+                    try:
+                        out = cls.forward(ctx, *args, **kwargs)
+                    finally:
+                        GRAD_STATE.enabled = True
+                    return _connect(ctx, args, needs, out)
+            # nothing to record: no input requires grad, or grad mode is off
+            return cls.forward(ctx, *args, **kwargs)
+        except ValueError as error:
+            if "could not be broadcast" in str(error):
+                raise RuntimeError(_broadcast_message(cls, args)) from None
+            raise
 
     def release(self) -> None:
         """Free what was saved for backward (called by the engine unless retain_graph)."""
         self._saved = None
         self._to_save = None
         self._freed = True
+
+
+def _broadcast_message(cls: type, args: tuple) -> str:
+    """PyTorch's message for operands whose shapes do not broadcast."""
+    shapes = [a._data.shape for a in args if isinstance(a, Tensor)]
+    if len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        for i in range(1, min(len(a), len(b)) + 1):
+            if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+                return (
+                    f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) "
+                    f"at non-singleton dimension {max(len(a), len(b)) - i}"
+                )
+    return f"{cls.__name__}: shapes {[list(s) for s in shapes]} cannot be broadcast together"
 
 
 def _edge(t: Tensor) -> tuple:

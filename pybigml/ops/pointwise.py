@@ -820,12 +820,31 @@ def square(input: Tensor) -> Tensor:
     return input * input
 
 
+class Xlogy(Function):
+    """x log y, defined as 0 where x = 0 (even for y = 0);  d/dx = log y, d/dy = x / y."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y = _float_operands(a, b)
+        with _quiet():
+            out = np.where(np.asarray(x) == 0, 0, x * np.log(y))
+        ctx.save_for_backward(a, b)
+        return _make(np.asarray(out, dtype=np.result_type(x, y)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = grad * where(a == 0, _scalar_like(0.0, grad), log(b))
+        if ctx.needs_input_grad[1]:
+            gb = grad * a / b
+        return ga, gb
+
+
 def xlogy(input: Tensor, other: Any) -> Tensor:
-    return where(
-        input == 0,
-        0.0,
-        input * log(other if isinstance(other, Tensor) else _as_tensor(other, input)),
-    )
+    other = other if isinstance(other, Tensor) else _as_tensor(other, input)
+    return Xlogy.apply(input, other)
 
 
 # ----------------------------------------------------------------------------- comparisons

@@ -22,7 +22,6 @@ import numpy as np
 
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad
 from .optimizer import Optimizer
 
 
@@ -100,48 +99,34 @@ class Adagrad(Optimizer):
             np.full_like(p._data, self.defaults["initial_accumulator_value"])
         )
 
-    def step(self, closure: Any = None) -> Any:
-        """Update every parameter that has a gradient once.
+    def _step_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        weight_decay = group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:  # a group added after construction
+                self._init_state(p)
+            step_t = state["step"]
+            step_t._data += 1
+            step = float(step_t._data)
 
-        Args:
-            closure: re-evaluates the model and returns the loss (run with grad enabled).
+            grad = -p.grad._data if group["maximize"] else p.grad._data
+            if weight_decay != 0:
+                grad = grad + weight_decay * p._data
+            clr = lr / (1 + (step - 1) * group["lr_decay"])
 
-        Returns:
-            The closure's loss, or ``None``.
-        """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:  # a group added after construction
-                    self._init_state(p)
-                step_t = state["step"]
-                step_t._data += 1
-                step = float(step_t._data)
-
-                grad = -p.grad._data if group["maximize"] else p.grad._data
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
-                clr = lr / (1 + (step - 1) * group["lr_decay"])
-
-                # s += g * g;  p -= lr_t * g / (sqrt(s) + eps), with as few temporaries as
-                # possible: a fresh one per operation costs more (page faults) than the math.
-                state_sum = state["sum"]._data
-                std = np.multiply(grad, grad)
-                state_sum += std
-                np.sqrt(state_sum, out=std)
-                std += group["eps"]
-                update = np.multiply(grad, -clr)
-                update /= std
-                p._data += update
-                p._bump_version()
-                step_t._bump_version()
-                state["sum"]._bump_version()
-        return loss
+            # s += g * g;  p -= lr_t * g / (sqrt(s) + eps), with as few temporaries as
+            # possible: a fresh one per operation costs more (page faults) than the math.
+            state_sum = state["sum"]._data
+            std = np.multiply(grad, grad)
+            state_sum += std
+            np.sqrt(state_sum, out=std)
+            std += group["eps"]
+            update = np.multiply(grad, -clr)
+            update /= std
+            p._data += update
+            p._bump_version()
+            step_t._bump_version()
+            state["sum"]._bump_version()

@@ -24,7 +24,6 @@ import numpy as np
 
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad
 from .optimizer import Optimizer
 
 
@@ -105,73 +104,59 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Any = None) -> Any:
-        """Update every parameter that has a gradient once.
-
-        Args:
-            closure: re-evaluates the model and returns the loss (run with grad enabled).
-
-        Returns:
-            The closure's loss, or ``None``.
-        """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            beta1, beta2 = (float(b) for b in group["betas"])
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            amsgrad = group["amsgrad"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
-                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
-                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
-                step_t = state["step"]
-                step_t._data += 1
-                step = float(step_t._data)
-
-                grad = -p.grad._data if group["maximize"] else p.grad._data
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p._data *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p._data
-
-                # In place, through one scratch array: a fresh temporary per operation
-                # costs more (page faults) than the arithmetic.
-                # m = beta1 * m + (1 - beta1) * g, computed as m += (1 - beta1) * (g - m).
-                exp_avg = state["exp_avg"]._data
-                scratch = np.subtract(grad, exp_avg)
-                scratch *= 1 - beta1
-                exp_avg += scratch
-                # v = beta2 * v + (1 - beta2) * g * g
-                exp_avg_sq = state["exp_avg_sq"]._data
-                exp_avg_sq *= beta2
-                np.multiply(grad, 1 - beta2, out=scratch)
-                scratch *= grad
-                exp_avg_sq += scratch
+    def _step_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        amsgrad = group["amsgrad"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
+                state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
+                state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
                 if amsgrad:
-                    max_exp_avg_sq = state["max_exp_avg_sq"]._data
-                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                    exp_avg_sq = max_exp_avg_sq
+                    state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
+            step_t = state["step"]
+            step_t._data += 1
+            step = float(step_t._data)
 
-                # p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-                step_size = lr / (1 - beta1**step)
-                denom = np.sqrt(exp_avg_sq, out=scratch)
-                denom /= (1 - beta2**step) ** 0.5
-                denom += eps
-                update = np.multiply(exp_avg, -step_size)
-                update /= denom
-                p._data += update
-                p._bump_version()
-                for buffer in state.values():  # every state tensor changed in place
-                    buffer._bump_version()
-        return loss
+            grad = -p.grad._data if group["maximize"] else p.grad._data
+            if weight_decay != 0:
+                if group["decoupled_weight_decay"]:
+                    p._data *= 1 - lr * weight_decay
+                else:
+                    grad = grad + weight_decay * p._data
+
+            # In place, through one scratch array: a fresh temporary per operation
+            # costs more (page faults) than the arithmetic.
+            # m = beta1 * m + (1 - beta1) * g, computed as m += (1 - beta1) * (g - m).
+            exp_avg = state["exp_avg"]._data
+            scratch = np.subtract(grad, exp_avg)
+            scratch *= 1 - beta1
+            exp_avg += scratch
+            # v = beta2 * v + (1 - beta2) * g * g
+            exp_avg_sq = state["exp_avg_sq"]._data
+            exp_avg_sq *= beta2
+            np.multiply(grad, 1 - beta2, out=scratch)
+            scratch *= grad
+            exp_avg_sq += scratch
+            if amsgrad:
+                max_exp_avg_sq = state["max_exp_avg_sq"]._data
+                np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                exp_avg_sq = max_exp_avg_sq
+
+            # p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+            step_size = lr / (1 - beta1**step)
+            denom = np.sqrt(exp_avg_sq, out=scratch)
+            denom /= (1 - beta2**step) ** 0.5
+            denom += eps
+            update = np.multiply(exp_avg, -step_size)
+            update /= denom
+            p._data += update
+            p._bump_version()
+            for buffer in state.values():  # every state tensor changed in place
+                buffer._bump_version()

@@ -17,6 +17,7 @@ from itertools import chain
 from typing import Any
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import enable_grad
 
 
 class _RequiredParameter:
@@ -133,7 +134,24 @@ class Optimizer:
                     p.grad.zero_()
 
     def step(self, closure: Any = None) -> Any:
-        """Update the parameters once from their ``.grad``; subclasses implement it."""
+        """Update every parameter that has a gradient once.
+
+        Args:
+            closure: re-evaluates the model and returns the loss (run with grad enabled).
+
+        Returns:
+            The closure's loss, or ``None``.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._step_group(group)
+        return loss
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        """Apply one update to the parameters of ``group``; each optimizer implements it."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:

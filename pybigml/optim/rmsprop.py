@@ -22,7 +22,6 @@ import numpy as np
 
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad
 from .optimizer import Optimizer
 
 
@@ -91,77 +90,63 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Any = None) -> Any:
-        """Update every parameter that has a gradient once.
-
-        Args:
-            closure: re-evaluates the model and returns the loss (run with grad enabled).
-
-        Returns:
-            The closure's loss, or ``None``.
-        """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            alpha = group["alpha"]
-            momentum = group["momentum"]
-            weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
-                    state["square_avg"] = Tensor._make(np.zeros_like(p._data))
-                    if momentum > 0:
-                        state["momentum_buffer"] = Tensor._make(np.zeros_like(p._data))
-                    if group["centered"]:
-                        state["grad_avg"] = Tensor._make(np.zeros_like(p._data))
-                state["step"]._data += 1
-
-                grad = -p.grad._data if group["maximize"] else p.grad._data
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
-
-                # In place, through one scratch array: a fresh temporary per operation
-                # costs more (page faults) than the arithmetic.
-                # v = alpha * v + (1 - alpha) * g * g
-                square_avg = state["square_avg"]._data
-                square_avg *= alpha
-                scratch = np.multiply(grad, 1 - alpha)
-                scratch *= grad
-                square_avg += scratch
-                if group["centered"]:
-                    # m = alpha * m + (1 - alpha) * g, computed as m += (1 - alpha) * (g - m).
-                    grad_avg = state["grad_avg"]._data
-                    np.subtract(grad, grad_avg, out=scratch)
-                    scratch *= 1 - alpha
-                    grad_avg += scratch
-                    # a = sqrt(v - m * m)
-                    np.multiply(grad_avg, grad_avg, out=scratch)
-                    np.subtract(square_avg, scratch, out=scratch)
-                    avg = np.sqrt(scratch, out=scratch)
-                else:
-                    avg = np.sqrt(square_avg, out=scratch)
-                avg += group["eps"]
-
+    def _step_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        alpha = group["alpha"]
+        momentum = group["momentum"]
+        weight_decay = group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
+                state["square_avg"] = Tensor._make(np.zeros_like(p._data))
                 if momentum > 0:
-                    # b = momentum * b + g / a;  p -= lr * b
-                    buf = state["momentum_buffer"]._data
-                    buf *= momentum
-                    np.divide(grad, avg, out=scratch)
-                    buf += scratch
-                    np.multiply(buf, -lr, out=scratch)
-                    p._data += scratch
-                else:
-                    # p -= lr * g / a
-                    update = np.multiply(grad, -lr)
-                    update /= avg
-                    p._data += update
-                p._bump_version()
-                for buffer in state.values():  # every state tensor changed in place
-                    buffer._bump_version()
-        return loss
+                    state["momentum_buffer"] = Tensor._make(np.zeros_like(p._data))
+                if group["centered"]:
+                    state["grad_avg"] = Tensor._make(np.zeros_like(p._data))
+            state["step"]._data += 1
+
+            grad = -p.grad._data if group["maximize"] else p.grad._data
+            if weight_decay != 0:
+                grad = grad + weight_decay * p._data
+
+            # In place, through one scratch array: a fresh temporary per operation
+            # costs more (page faults) than the arithmetic.
+            # v = alpha * v + (1 - alpha) * g * g
+            square_avg = state["square_avg"]._data
+            square_avg *= alpha
+            scratch = np.multiply(grad, 1 - alpha)
+            scratch *= grad
+            square_avg += scratch
+            if group["centered"]:
+                # m = alpha * m + (1 - alpha) * g, computed as m += (1 - alpha) * (g - m).
+                grad_avg = state["grad_avg"]._data
+                np.subtract(grad, grad_avg, out=scratch)
+                scratch *= 1 - alpha
+                grad_avg += scratch
+                # a = sqrt(v - m * m)
+                np.multiply(grad_avg, grad_avg, out=scratch)
+                np.subtract(square_avg, scratch, out=scratch)
+                avg = np.sqrt(scratch, out=scratch)
+            else:
+                avg = np.sqrt(square_avg, out=scratch)
+            avg += group["eps"]
+
+            if momentum > 0:
+                # b = momentum * b + g / a;  p -= lr * b
+                buf = state["momentum_buffer"]._data
+                buf *= momentum
+                np.divide(grad, avg, out=scratch)
+                buf += scratch
+                np.multiply(buf, -lr, out=scratch)
+                p._data += scratch
+            else:
+                # p -= lr * g / a
+                update = np.multiply(grad, -lr)
+                update /= avg
+                p._data += update
+            p._bump_version()
+            for buffer in state.values():  # every state tensor changed in place
+                buffer._bump_version()

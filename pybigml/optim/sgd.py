@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad
 from .optimizer import Optimizer
 
 
@@ -81,43 +80,29 @@ class SGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Any = None) -> Any:
-        """Update every parameter that has a gradient once.
-
-        Args:
-            closure: re-evaluates the model and returns the loss (run with grad enabled).
-
-        Returns:
-            The closure's loss, or ``None``.
-        """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            momentum = group["momentum"]
-            dampening = group["dampening"]
-            weight_decay = group["weight_decay"]
-            nesterov = group["nesterov"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d_p = -p.grad._data if maximize else p.grad._data
-                if weight_decay != 0:
-                    d_p = d_p + weight_decay * p._data
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = Tensor._make(d_p.copy())
-                        state["momentum_buffer"] = buf
-                    else:
-                        buf._data *= momentum
-                        buf._data += (1 - dampening) * d_p
-                        buf._bump_version()
-                    d_p = d_p + momentum * buf._data if nesterov else buf._data
-                p._data -= lr * d_p
-                p._bump_version()
-        return loss
+    def _step_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        momentum = group["momentum"]
+        dampening = group["dampening"]
+        weight_decay = group["weight_decay"]
+        nesterov = group["nesterov"]
+        maximize = group["maximize"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            d_p = -p.grad._data if maximize else p.grad._data
+            if weight_decay != 0:
+                d_p = d_p + weight_decay * p._data
+            if momentum != 0:
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = Tensor._make(d_p.copy())
+                    state["momentum_buffer"] = buf
+                else:
+                    buf._data *= momentum
+                    buf._data += (1 - dampening) * d_p
+                    buf._bump_version()
+                d_p = d_p + momentum * buf._data if nesterov else buf._data
+            p._data -= lr * d_p
+            p._bump_version()

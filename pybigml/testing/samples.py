@@ -210,14 +210,15 @@ def scalar_weight_lerp(ctx: SampleContext) -> Sample:
 
 
 def clamp_tensor_bounds(ctx: SampleContext) -> Sample:
-    """``clamp(x, min, max)`` with tensor bounds, every bound >= 0.1 from every ``x`` value."""
+    """``clamp(x, min, max)`` with tensor bounds, every bound >= 0.1 from every ``x`` value and
+    from every value of the other bound (clamp has a kink where they meet)."""
     x_shape = ctx.shape(max_dims=3)
     low_shape, high_shape = (ctx.draw(broadcastable_shapes(x_shape)) for _ in range(2))
     return Sample(
         (ctx.array(x_shape, domains.upper_halves),),
         {
-            "min": ctx.array(low_shape, domains.lower_halves),
-            "max": ctx.array(high_shape, domains.lower_halves),
+            "min": ctx.array(low_shape, domains.lower_low_parts),
+            "max": ctx.array(high_shape, domains.lower_high_parts),
         },
     )
 

@@ -284,6 +284,10 @@ class domains:
     lower_halves = Domain("lower_halves", _units(0.05, 0.45))
     #: the upper halves [k + 0.55, k + 0.95] of unit intervals
     upper_halves = Domain("upper_halves", _units(0.55, 0.95))
+    #: two disjoint parts of ``lower_halves``, [k + 0.05, k + 0.2] and [k + 0.3, k + 0.45]:
+    #: values from different parts (and from ``upper_halves``) differ by >= 0.1
+    lower_low_parts = Domain("lower_low_parts", _units(0.05, 0.2))
+    lower_high_parts = Domain("lower_high_parts", _units(0.3, 0.45))
     #: whole numbers in [-3, 3], so that equal values (ties) are common (comparisons)
     small_integers = Domain("small_integers", ((-3.0, 3.0),), integer_valued=True)
     #: whole numbers in [1, 3]: valid operands of every arithmetic op for any dtype

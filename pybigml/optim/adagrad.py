@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .._dtype import get_default_dtype
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 
 class Adagrad(Optimizer):
@@ -94,7 +93,7 @@ class Adagrad(Optimizer):
     def _init_state(self, p: Tensor) -> None:
         """Start ``p``'s step count at 0 and its sum at ``initial_accumulator_value``."""
         state = self.state[p]
-        state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
+        state["step"] = step_counter()
         state["sum"] = Tensor._make(
             np.full_like(p._data, self.defaults["initial_accumulator_value"])
         )

@@ -22,9 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .._dtype import get_default_dtype
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 
 class Adam(Optimizer):
@@ -115,7 +114,7 @@ class Adam(Optimizer):
                 continue
             state = self.state[p]
             if not state:
-                state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
+                state["step"] = step_counter()
                 state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
                 state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
                 if amsgrad:

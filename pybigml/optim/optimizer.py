@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
+import numpy as np
+
+from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 
@@ -32,6 +35,11 @@ required = _RequiredParameter()
 
 def _typename(obj: Any) -> str:
     return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+
+
+def step_counter() -> Tensor:
+    """A fresh ``state["step"]``: a 0-d float tensor of the default dtype, as PyTorch keeps it."""
+    return Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
 
 
 class Optimizer:

@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .._dtype import get_default_dtype
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 
 class RMSprop(Optimizer):
@@ -100,7 +99,7 @@ class RMSprop(Optimizer):
                 continue
             state = self.state[p]
             if not state:
-                state["step"] = Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
+                state["step"] = step_counter()
                 state["square_avg"] = Tensor._make(np.zeros_like(p._data))
                 if momentum > 0:
                     state["momentum_buffer"] = Tensor._make(np.zeros_like(p._data))

@@ -13,7 +13,11 @@
 namespace py = pybind11;
 
 namespace pybigml::bindings {
+void register_attention(py::module_& m);
+void register_conv(py::module_& m);
 void register_gemm(py::module_& m);
+void register_pool(py::module_& m);
+void register_reduce(py::module_& m);
 }  // namespace pybigml::bindings
 
 namespace {
@@ -78,5 +82,9 @@ Returns:
     GFLOP/s, counting one FMA as 2 flops: the bound that GEMM benchmarks compare against.
 )doc");
 
+  pybigml::bindings::register_attention(m);
+  pybigml::bindings::register_conv(m);
   pybigml::bindings::register_gemm(m);
+  pybigml::bindings::register_pool(m);
+  pybigml::bindings::register_reduce(m);
 }

@@ -25,6 +25,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..ops import pointwise
+from ..ops.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from ..ops.inplace import inplace as _inplace_form
 from ..ops.linalg import linear as _linear
 

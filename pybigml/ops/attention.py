@@ -80,7 +80,7 @@ def attention_bias(
     return attn_mask.to(dtype)
 
 
-def scaled_dot_product_attention(
+def composed_attention(
     query: Tensor,
     key: Tensor,
     value: Tensor,
@@ -119,3 +119,17 @@ def scaled_dot_product_attention(
     if dropout_p > 0.0:
         weights = pybigml.nn.functional.dropout(weights, dropout_p)
     return pybigml.matmul(weights, value)
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """``softmax(query @ key^T * scale + mask) @ value``: see :func:`composed_attention`."""
+    return composed_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)

@@ -46,8 +46,11 @@ from .ops.indexing import index_put
 from .ops.linalg import *
 from .ops.pointwise import *
 from .ops.reduction import *
+from .ops.composite import *
 from .ops.scatter_gather import *
 from .ops.shape import *
+from .ops.sorting import *
+from .ops.special import *
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._repr import set_printoptions
 from .serialization import load, save

@@ -11,7 +11,18 @@ from typing import Any
 import numpy as np
 
 from ._tensor import Tensor
-from .ops import creation, indexing, linalg, pointwise, reduction, scatter_gather, shape
+from .ops import (
+    composite,
+    creation,
+    indexing,
+    linalg,
+    pointwise,
+    reduction,
+    scatter_gather,
+    shape,
+    sorting,
+    special,
+)
 from .ops.inplace import inplace
 
 P = pointwise
@@ -38,7 +49,8 @@ _SHAPE_METHODS = (
 _INPLACE = (
     "add sub mul div floor_divide remainder fmod pow exp expm1 log log1p log2 sqrt rsqrt sin "
     "cos tanh sigmoid abs neg sign floor ceil trunc round frac relu clamp clamp_min clamp_max "
-    "lerp addcmul addcdiv reciprocal square logical_not nan_to_num tril triu"
+    "lerp addcmul addcdiv reciprocal square logical_not nan_to_num tril triu atan2 arctan2 hypot "
+    "logit exp2 sinc deg2rad rad2deg erfinv lgamma digamma"
 ).split()
 
 # Names a module exports that are functions only, never methods.
@@ -58,6 +70,17 @@ _NOT_METHODS = {
     "tensordot",
     "var_mean",
     "std_mean",
+    "bucketize",
+    "searchsorted",
+    "cdist",
+    "meshgrid",
+    "cartesian_prod",
+    "combinations",
+    "block_diag",
+    "tril_indices",
+    "triu_indices",
+    "trapezoid",
+    "trapz",
 }
 
 
@@ -71,7 +94,7 @@ for _name in _POINTWISE_METHODS:
     _bind(_name, getattr(P, _name))
 for _name in _SHAPE_METHODS:
     _bind(_name, getattr(shape, _name))
-for _module in (reduction, scatter_gather, linalg):
+for _module in (reduction, scatter_gather, linalg, sorting, special, composite):
     for _name in _module.__all__:
         _bind(_name, getattr(_module, _name))
 for _name in _INPLACE:

@@ -54,7 +54,8 @@ def _infer_array(data: Any) -> np.ndarray:
         )
     kind = arr.dtype.kind
     if kind == "f":
-        return arr.astype(get_default_dtype()._np)
+        with np.errstate(over="ignore"):  # out-of-range Python floats become inf, as in torch
+            return arr.astype(get_default_dtype()._np)
     if kind in "iu":
         return arr.astype(np.int64)
     if kind == "b":

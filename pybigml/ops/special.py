@@ -1,0 +1,317 @@
+"""More element-wise math: atan2, hypot, logaddexp(2), logit, exp2, sinc, deg2rad/rad2deg,
+erfinv, lgamma, digamma.
+
+Forwards run in numpy; backwards are tensor ops, so they differentiate again, except
+``digamma``'s, whose derivative (the trigamma function) is computed in numpy and is the end of
+the chain: a second derivative through ``lgamma`` works, a third raises.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Function, once_differentiable
+from .pointwise import (
+    _as_tensor,
+    _float_operands,
+    _quiet,
+    _scalar_like,
+    clamp,
+    exp,
+    log,
+    log1p,
+    sigmoid,
+    sin,
+    where,
+)
+
+__all__ = [
+    "arctan2",
+    "atan2",
+    "deg2rad",
+    "digamma",
+    "erfinv",
+    "exp2",
+    "hypot",
+    "lgamma",
+    "logaddexp",
+    "logaddexp2",
+    "logit",
+    "rad2deg",
+    "sinc",
+]
+
+_make = Tensor._make
+_LN2 = math.log(2.0)
+
+
+def _pair(input: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    return input, other if isinstance(other, Tensor) else _as_tensor(other, input)
+
+
+def _binary_float(x: Tensor, y: Tensor, fn: Any) -> Tensor:
+    xa, ya = _float_operands(x, y)
+    with _quiet():
+        out = fn(xa, ya)
+    return _make(np.asarray(out, dtype=np.result_type(xa, ya)))
+
+
+class Atan2(Function):
+    """atan2(y, x), the angle of the point (x, y);  d/dy = x / r^2, d/dx = -y / r^2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary_float(a, b, np.arctan2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, x = ctx.saved_tensors
+        r2 = x * x + y * y
+        return grad * x / r2, grad * -y / r2
+
+
+def atan2(input: Tensor, other: Any) -> Tensor:
+    """Element-wise ``atan2(input, other)`` in radians, quadrant-aware."""
+    return Atan2.apply(*_pair(input, other))
+
+
+arctan2 = atan2
+
+
+class Hypot(Function):
+    """sqrt(a^2 + b^2) without overflow;  d/da = a / out, d/db = b / out."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _binary_float(a, b, np.hypot)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        return grad * a / out, grad * b / out
+
+
+def hypot(input: Tensor, other: Any) -> Tensor:
+    """Element-wise ``sqrt(input^2 + other^2)``."""
+    return Hypot.apply(*_pair(input, other))
+
+
+class LogAddExp(Function):
+    """log(e^a + e^b) (base 2 when ``base2``);  d/da = sigmoid(a - b), d/db = sigmoid(b - a)
+    (times ln 2 inside the sigmoid for base 2)."""
+
+    @staticmethod
+    def forward(ctx, a, b, base2):
+        ctx.save_for_backward(a, b)
+        ctx.scale = _LN2 if base2 else 1.0
+        return _binary_float(a, b, np.logaddexp2 if base2 else np.logaddexp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        d = (a - b) * ctx.scale
+        return grad * sigmoid(d), grad * sigmoid(-d), None
+
+
+def logaddexp(input: Tensor, other: Any) -> Tensor:
+    """Element-wise ``log(exp(input) + exp(other))``, computed without overflow."""
+    return LogAddExp.apply(*_pair(input, other), False)
+
+
+def logaddexp2(input: Tensor, other: Any) -> Tensor:
+    """Element-wise ``log2(2**input + 2**other)``, computed without overflow."""
+    return LogAddExp.apply(*_pair(input, other), True)
+
+
+def _as_float(input: Tensor) -> Tensor:
+    return input if input.is_floating_point() else input.float()
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given
+    (the gradient is then 0 outside that range)."""
+    p = _as_float(input)
+    if eps is not None:
+        p = clamp(p, eps, 1.0 - eps)
+    return log(p) - log1p(-p)
+
+
+def exp2(input: Tensor) -> Tensor:
+    """Element-wise ``2 ** input``."""
+    return exp(_as_float(input) * _LN2)
+
+
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians."""
+    return _as_float(input) * (math.pi / 180.0)
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees."""
+    return _as_float(input) * (180.0 / math.pi)
+
+
+def sinc(input: Tensor) -> Tensor:
+    """The normalised sinc, ``sin(pi x) / (pi x)``, 1 at 0 (where its derivative is 0)."""
+    x = _as_float(input)
+    zero = x == 0
+    # At 0 divide by 1 instead of 0, then overwrite: both branches stay finite, so the
+    # gradient (0 at x = 0 from the where) never meets 0/0.
+    px = where(zero, _scalar_like(1.0, x), x) * math.pi
+    return where(zero, _scalar_like(1.0, x), sin(px) / px)
+
+
+# ----------------------------------------------------------------------------- erfinv
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erfinv_np(y: np.ndarray) -> np.ndarray:
+    """erf^-1 in float64: a rational first guess refined by Newton steps on erf (libm's), which
+    converge quadratically; three bring the float64 error to rounding level."""
+    y64 = np.asarray(y, dtype=np.float64)
+    with _quiet():
+        # Start from the inverse of erf(x) ~ sign(x) sqrt(1 - exp(-x^2 (4/pi + a x^2)/(1 + a x^2)))
+        a = 0.147
+        ln = np.log1p(-y64 * y64)
+        t = 2.0 / (math.pi * a) + ln / 2.0
+        x = np.sign(y64) * np.sqrt(np.sqrt(t * t - ln / a) - t)
+        interior = np.abs(y64) < 1
+        for _ in range(3):
+            step = (np.asarray(_erf(x), dtype=np.float64) - y64) / (
+                2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+            )
+            x = np.where(interior, x - step, x)
+        x = np.where(np.abs(y64) == 1, np.sign(y64) * np.inf, x)
+    return np.where(np.abs(y64) > 1, np.nan, x)
+
+
+class Erfinv(Function):
+    """erfinv(y);  derivative sqrt(pi)/2 exp(erfinv(y)^2)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data if a._data.dtype.kind == "f" else a._data.astype(np.float32)
+        out = _make(_erfinv_np(x).astype(x.dtype))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (math.sqrt(math.pi) / 2.0) * exp(out * out)
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """The inverse error function on (-1, 1) (±inf at ±1, NaN outside)."""
+    return Erfinv.apply(input)
+
+
+# ----------------------------------------------------------------------------- gamma family
+_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _lgamma_np(x: np.ndarray) -> np.ndarray:
+    out = np.empty(x.shape, dtype=np.float64)
+    finite = np.isfinite(x) & ~((x <= 0) & (x == np.floor(x)))
+    out[finite] = np.asarray(_lgamma(x[finite].astype(np.float64)), dtype=np.float64)
+    out[~finite] = np.where(np.isnan(x[~finite]), np.nan, np.inf)
+    return out
+
+
+def _polygamma_np(order: int, x: np.ndarray) -> np.ndarray:
+    """digamma (order 0) or trigamma (order 1) in float64.
+
+    Shift x up by the recurrences psi(x) = psi(x+1) - 1/x, psi'(x) = psi'(x+1) + 1/x^2 until
+    x >= 20, then use the asymptotic series (the first omitted term is below 1e-15 relative there). Negative x goes through
+    the reflection formulas; the poles (0, -1, -2, ...) give NaN for digamma as in PyTorch's
+    convention of -inf/nan there, and +inf for trigamma.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape, np.nan)
+    pole = (x <= 0) & (x == np.floor(x))
+    neg = (x < 0) & ~pole
+    z = np.where(neg, 1.0 - x, x)
+    z = np.where(pole | ~np.isfinite(z), 20.0, z)
+    acc = np.zeros_like(z)
+    while True:
+        small = z < 20
+        if not small.any():
+            break
+        acc = np.where(small, acc + (1.0 / z if order == 0 else 1.0 / (z * z)), acc)
+        z = np.where(small, z + 1.0, z)
+    inv2 = 1.0 / (z * z)
+    if order == 0:
+        series = (
+            np.log(z) - 0.5 / z - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 / 240)))
+        )
+        value = series - acc
+    else:
+        series = (
+            1 / z
+            + 0.5 * inv2
+            + (1 / z) * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+        )
+        value = series + acc
+    with _quiet():
+        if order == 0:  # psi(x) = psi(1 - x) - pi cot(pi x)
+            value = np.where(neg, value - math.pi / np.tan(math.pi * x), value)
+        else:  # psi'(x) = -psi'(1 - x) + pi^2 / sin^2(pi x)
+            value = np.where(neg, -value + (math.pi / np.sin(math.pi * x)) ** 2, value)
+    finite_in = np.isfinite(x) & ~pole
+    out[finite_in] = value[finite_in]
+    if order == 0:
+        out[x == np.inf] = np.inf
+        out[pole] = np.nan
+    else:
+        out[x == np.inf] = 0.0
+        out[pole] = np.inf
+    return out
+
+
+class Lgamma(Function):
+    """log |Gamma(x)|;  derivative digamma(x)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data if a._data.dtype.kind == "f" else a._data.astype(np.float32)
+        ctx.save_for_backward(a)
+        return _make(_lgamma_np(x).astype(x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * digamma(x)
+
+
+class Digamma(Function):
+    """psi(x) = d/dx log Gamma(x);  derivative the trigamma function, computed in numpy."""
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data if a._data.dtype.kind == "f" else a._data.astype(np.float32)
+        ctx.save_for_backward(a)
+        return _make(_polygamma_np(0, x).astype(x.dtype))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        trigamma = _polygamma_np(1, x._data).astype(grad._data.dtype)
+        return _make(grad._data * trigamma)
+
+
+def lgamma(input: Tensor) -> Tensor:
+    """``log |Gamma(input)|`` element-wise."""
+    return Lgamma.apply(input)
+
+
+def digamma(input: Tensor) -> Tensor:
+    """The digamma function ``d/dx log Gamma(x)`` element-wise."""
+    return Digamma.apply(input)

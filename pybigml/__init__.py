@@ -9,6 +9,8 @@ A reverse-mode autograd ``Tensor`` (numpy storage) on hand-written C++ kernels::
 
 from __future__ import annotations
 
+import math as _math
+
 __version__ = "0.1.0"
 
 from ._device import device
@@ -55,7 +57,29 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from ._repr import set_printoptions
 from .serialization import load, save
 from . import _methods  # binds the ops onto Tensor as methods and operators
-from . import cuda, nn, optim, testing, utils
+from . import cuda, linalg, nn, optim, testing, utils
+from ._config import (
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_default_device,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_default_device,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
+from ._info import finfo, iinfo
+
+globals().update(linalg.TOP_LEVEL)
+for _name, _fn in linalg.TOP_LEVEL.items():
+    setattr(Tensor, _name, _fn)
+del _name, _fn
+
+inf = _math.inf
+nan = _math.nan
+pi = _math.pi
+e = _math.e
+newaxis = None
 
 
 def result_type(tensor1: object, tensor2: object) -> dtype:

@@ -1325,3 +1325,6 @@ def pad(
         positions = _source_positions(mode, size, before, after)
         out = out.index_select(dim, pybigml.from_numpy(positions))
     return out
+
+
+from .attention import multi_head_attention_forward as multi_head_attention_forward  # noqa: E402

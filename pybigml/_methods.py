@@ -50,7 +50,12 @@ _INPLACE = (
     "add sub mul div floor_divide remainder fmod pow exp expm1 log log1p log2 sqrt rsqrt sin "
     "cos tanh sigmoid abs neg sign floor ceil trunc round frac relu clamp clamp_min clamp_max "
     "lerp addcmul addcdiv reciprocal square logical_not nan_to_num tril triu atan2 arctan2 hypot "
-    "logit exp2 sinc deg2rad rad2deg erfinv lgamma digamma"
+    "logit exp2 sinc deg2rad rad2deg erfinv lgamma digamma acos asin atan acosh asinh atanh "
+    "arccos arcsin arctan arccosh arcsinh arctanh cosh sinh tan log10 erf copysign gcd lcm ldexp "
+    "heaviside xlogy float_power bitwise_and bitwise_or bitwise_xor bitwise_not logical_and "
+    "logical_or logical_xor eq ne lt le gt ge greater greater_equal less less_equal not_equal "
+    "cumsum cumprod sgn fix clip negative true_divide multiply subtract divide absolute "
+    "masked_scatter"
 ).split()
 
 # Names a module exports that are functions only, never methods.
@@ -81,6 +86,13 @@ _NOT_METHODS = {
     "triu_indices",
     "trapezoid",
     "trapz",
+    "atleast_3d",
+    "column_stack",
+    "dstack",
+    "row_stack",
+    "isin",
+    "unravel_index",
+    "vander",
 }
 
 

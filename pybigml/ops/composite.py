@@ -11,19 +11,44 @@ from __future__ import annotations
 import itertools
 import math
 from collections import namedtuple
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap_dim
-from .creation import _np_dtype, zeros
+from .creation import _np_dtype, eye, zeros
+from .linalg import matmul
 from .pointwise import where
 from .reduction import logsumexp, vector_norm
 from .scatter_gather import masked_fill, take_along_dim
-from .shape import cat, narrow, stack
+from .shape import cat, diagonal, narrow, stack
 
 __all__ = [
+    "atleast_3d",
+    "bincount",
+    "column_stack",
+    "corrcoef",
+    "cov",
+    "diag_embed",
+    "diagflat",
+    "dsplit",
+    "dstack",
+    "hsplit",
+    "isin",
+    "masked_scatter",
+    "nanmedian",
+    "nanquantile",
+    "quantile",
+    "rot90",
+    "row_stack",
+    "split_with_sizes",
+    "sum_to_size",
+    "unfold",
+    "unravel_index",
+    "vander",
+    "vsplit",
     "aminmax",
     "block_diag",
     "cartesian_prod",
@@ -357,3 +382,371 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
     if dim is None:
         return composite_types["aminmax"](input.amin(), input.amax())
     return composite_types["aminmax"](input.amin(dim, keepdim), input.amax(dim, keepdim))
+
+
+# ----------------------------------------------------------------------------- shapes
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims``, from the first towards the
+    second."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    d0, d1 = (_wrap_dim(d, input.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
+    k %= 4
+    if k == 1:
+        return input.flip(d1).transpose(d0, d1)
+    if k == 2:
+        return input.flip((d0, d1))
+    if k == 3:
+        return input.flip(d0).transpose(d0, d1)
+    return input.clone()
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices whose ``offset`` diagonal (in the plane of ``dim1``, ``dim2`` of the result) holds
+    the last dim of ``input``; zeros elsewhere."""
+    m = input.shape[-1]
+    n = m + abs(offset)
+    square = input.unsqueeze(-1) * eye(m, dtype=input.dtype)  # (..., m, m), diagonal = input
+    rows, cols = (abs(offset), 0) if offset < 0 else (0, offset)
+    from ..nn.functional import pad  # F.pad is the one place padding is written
+
+    square = pad(square, (cols, n - m - cols, rows, n - m - rows))
+    nd = square.ndim
+    d1, d2 = _wrap_dim(dim1, nd, "diag_embed"), _wrap_dim(dim2, nd, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return square.movedim((nd - 2, nd - 1), (d1, d2))
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """A matrix with the flattened ``input`` on its ``offset`` diagonal."""
+    return input.reshape(-1).diag(offset)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor viewed with at least 3 dims: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_3d(t) for t in tensors[0])
+    out = []
+    for t in tensors:
+        if t.ndim == 0:
+            t = t.reshape(1, 1, 1)
+        elif t.ndim == 1:
+            t = t.reshape(1, -1, 1)
+        elif t.ndim == 2:
+            t = t.unsqueeze(-1)
+        out.append(t)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along the third dim after making each at least 3-D."""
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join as columns: 0-D and 1-D tensors become columns (n, 1), then ``hstack``."""
+    columns = [t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors]
+    return cat(columns, 1)
+
+
+def row_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """``vstack``."""
+    return cat([t.reshape(1, -1) if t.ndim <= 1 else t for t in tensors], 0)
+
+
+def _split_at(input: Tensor, sections: Any, dim: int, op: str) -> tuple[Tensor, ...]:
+    if input.ndim <= dim:
+        raise RuntimeError(
+            f"torch.{op} requires a tensor with at least {dim + 1} dimension, but got a tensor "
+            f"with {input.ndim} dimensions!"
+        )
+    if isinstance(sections, int) and input.shape[dim] % sections:
+        raise RuntimeError(
+            f"torch.{op} attempted to split along dimension {dim}, but the size of the dimension "
+            f"{input.shape[dim]} is not divisible by the split_size {sections}!"
+        )
+    return input.tensor_split(sections, dim)
+
+
+def hsplit(input: Tensor, sections: Any) -> tuple[Tensor, ...]:
+    """Split along dim 1 (dim 0 for 1-D tensors) into equal parts or at indices."""
+    return _split_at(input, sections, 1 if input.ndim > 1 else 0, "hsplit")
+
+
+def vsplit(input: Tensor, sections: Any) -> tuple[Tensor, ...]:
+    """Split along dim 0 into equal parts or at indices."""
+    return _split_at(input, sections, 0, "vsplit")
+
+
+def dsplit(input: Tensor, sections: Any) -> tuple[Tensor, ...]:
+    """Split along dim 2 into equal parts or at indices."""
+    return _split_at(input, sections, 2, "dsplit")
+
+
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into pieces of the given sizes along ``dim`` (they must add up to its size)."""
+    d = _wrap_dim(dim, input.ndim, "split_with_sizes")
+    if sum(split_sizes) != input.shape[d]:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {input.shape[d]} (input "
+            f"tensor's size at dimension {d}), but got split_sizes={list(split_sizes)}"
+        )
+    return input.split(list(split_sizes), d)
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of length ``size`` taken every ``step`` along ``dimension``, as a new last
+    dim (``Tensor.unfold``): shape (..., (n - size) // step + 1, ..., size)."""
+    x = input.reshape(1) if input.ndim == 0 else input
+    d = _wrap_dim(dimension, x.ndim, "unfold")
+    n = x.shape[d]
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    windows = (n - size) // step + 1
+    index = (np.arange(windows)[:, None] * step + np.arange(size)).reshape(-1)
+    picked = x.index_select(d, _make(index.astype(np.int64)))
+    shape = tuple(x.shape[:d]) + (windows, size) + tuple(x.shape[d + 1 :])
+    return picked.reshape(shape).movedim(d + 1, -1)
+
+
+def sum_to_size(input: Tensor, *size: Any) -> Tensor:
+    """Sum ``input`` down to ``size`` (which it must broadcast from)."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
+    lead = input.ndim - len(shape)
+    if lead < 0 or any(s not in (1, t) for s, t in zip(shape, input.shape[lead:])):
+        raise RuntimeError(
+            f"size {{{', '.join(map(str, shape))}}} is not expandable to size {{{', '.join(map(str, input.shape))}}}."
+        )
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, (s, t) in enumerate(zip(shape, input.shape[lead:])) if s == 1 and t != 1
+    )
+    out = input.sum(dims, keepdim=True) if dims else input
+    return out.reshape(shape)
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """``input`` with the positions where ``mask`` is True (broadcast) filled, in order, by
+    consecutive elements of ``source``."""
+    m = np.broadcast_to(mask._data, np.broadcast_shapes(mask._data.shape, input._data.shape))
+    count = int(m.sum())
+    if count > source.numel():
+        raise RuntimeError(
+            f"masked_scatter: expected source to have at least {count} elements, got "
+            f"{source.numel()}"
+        )
+    order = np.maximum(np.cumsum(m.reshape(-1)) - 1, 0).astype(np.int64)
+    picked = source.reshape(-1).index_select(0, _make(order)).reshape(m.shape)
+    return where(_make(np.ascontiguousarray(m)), picked, input)
+
+
+# ----------------------------------------------------------------------------- statistics
+def cov(
+    input: Tensor,
+    *,
+    correction: int = 1,
+    fweights: Tensor | None = None,
+    aweights: Tensor | None = None,
+) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``input`` (observations in
+    columns), with frequency and/or analytic weights as numpy defines them."""
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    if not x.is_floating_point():
+        x = x.to(_dtype.get_default_dtype())
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights.to(x.dtype)
+    if aweights is not None:
+        w = aweights.to(x.dtype) if w is None else w * aweights.to(x.dtype)
+    if w is None:
+        total = float(n)
+        avg = x.mean(1, keepdim=True)
+        norm = total - correction
+    else:
+        total = w.sum()
+        avg = (x * w).sum(1, keepdim=True) / total
+        if correction == 0:
+            norm = total
+        elif aweights is None:
+            norm = total - correction
+        else:
+            norm = total - correction * (w * aweights.to(x.dtype)).sum() / total
+    centered = x - avg
+    weighted = centered if w is None else centered * w
+    c = matmul(weighted, centered.transpose(0, 1)) / norm
+    return c.reshape(()) if input.ndim < 2 else c
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation coefficients of the rows of ``input``, clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = diagonal(c).sqrt()
+    return (c / d.unsqueeze(1) / d.unsqueeze(0)).clamp(-1, 1)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(
+    input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str, skip_nan: bool, op: str
+) -> Tensor:
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{op}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
+            f"Got {interpolation}"
+        )
+    if not input.is_floating_point():
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
+    scalar_q = not isinstance(q, Tensor)
+    qs = np.atleast_1d(np.asarray(q if scalar_q else q._data, dtype=np.float64))
+    if qs.ndim > 1:
+        raise RuntimeError(f"{op}() q must be a scalar or 1D tensor")
+    if np.any((qs < 0) | (qs > 1)):
+        raise RuntimeError(f"{op}() q values must be in the range [0, 1]")
+    x = input.reshape(-1) if dim is None else input
+    d = 0 if dim is None else _wrap_dim(dim, x.ndim, op)
+    values = x.sort(dim=d).values  # NaN sorts last
+    n_valid = (~x.isnan()).sum(d, keepdim=True) if skip_nan else None
+    size = x.shape[d]
+    results = []
+    for qv in qs:
+        if skip_nan:
+            pos = (n_valid.to(x.dtype) - 1).clamp_min(0) * qv
+            valid = n_valid > 0
+        else:
+            pos = _make(np.full((1,) * x.ndim, (size - 1) * qv, dtype=x._data.dtype))
+            valid = None
+        lo = pos.floor()
+        hi = pos.ceil()
+        if interpolation == "lower":
+            idx_lo = idx_hi = lo
+        elif interpolation == "higher":
+            idx_lo = idx_hi = hi
+        elif interpolation == "nearest":
+            idx_lo = idx_hi = pos.round()
+        else:
+            idx_lo, idx_hi = lo, hi
+        shape = list(values.shape)
+        shape[d] = 1
+        a = take_along_dim(values, idx_lo.to(_dtype.int64).expand(shape), d)
+        b = take_along_dim(values, idx_hi.to(_dtype.int64).expand(shape), d)
+        if interpolation == "linear":
+            out = a + (b - a) * (pos - lo)
+        elif interpolation == "midpoint":
+            out = a + (b - a) * 0.5
+        else:
+            out = a
+        if not skip_nan:  # any NaN in the slice makes the quantile NaN
+            has_nan = x.isnan().any(d, keepdim=True)
+            out = where(has_nan, _make(np.asarray(np.nan, dtype=x._data.dtype)), out)
+        else:
+            out = where(valid, out, _make(np.asarray(np.nan, dtype=x._data.dtype)))
+        results.append(out if keepdim and dim is not None else out.squeeze(d))
+    if scalar_q:
+        return results[0]
+    return stack(results, 0)
+
+
+def quantile(
+    input: Tensor,
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """The ``q``-quantiles along ``dim`` (of all elements when None); NaN if a NaN is present.
+    A tensor ``q`` adds a leading dim, one entry per ``q``."""
+    return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+
+
+def nanquantile(
+    input: Tensor,
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """:func:`quantile` ignoring NaN (NaN only where a slice is all NaN)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
+
+
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median ignoring NaN; along ``dim``, ``(values, indices)``."""
+    x = input.reshape(-1) if dim is None else input
+    d = 0 if dim is None else _wrap_dim(dim, max(x.ndim, 1), "nanmedian")
+    if x.ndim == 0:
+        x = x.reshape(1)
+    order = x.sort(dim=d)
+    n_valid = (~x.isnan()).sum(d, keepdim=True)
+    k = ((n_valid - 1).clamp_min(0)) // 2
+    index = take_along_dim(order.indices, k, d)
+    values = take_along_dim(x, index, d)
+    if dim is None:
+        return values.reshape(())
+    if not keepdim:
+        values, index = values.squeeze(d), index.squeeze(d)
+    return composite_types["nanmedian"](values, index)
+
+
+composite_types["nanmedian"] = namedtuple("nanmedian", ("values", "indices"))
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value 0..max occurs in a 1-D non-negative integer tensor (summing
+    ``weights`` instead of counting when given)."""
+    x = input._data
+    if x.ndim != 1 or x.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"bincount only supports 1-d non-negative integral inputs, got {input.dtype} of shape {tuple(x.shape)}"
+        )
+    if x.size and x.min() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return _make(np.bincount(x, minlength=minlength).astype(np.int64))
+    w = weights._data
+    out = np.bincount(x, weights=w, minlength=minlength)
+    return _make(out.astype(w.dtype if w.dtype.kind == "f" else np.float64))
+
+
+def isin(
+    elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
+) -> Tensor:
+    """True where an element of ``elements`` occurs in ``test_elements``."""
+    a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return _make(np.asarray(np.isin(a, b, assume_unique=assume_unique, invert=invert)))
+
+
+def unravel_index(indices: Tensor, shape: Any) -> tuple[Tensor, ...]:
+    """The coordinates in a tensor of ``shape`` of flat ``indices`` (one tensor per dim)."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    idx = indices._data
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    total = math.prod(shape)
+    if np.any((idx < -total) | (idx >= total)):
+        raise RuntimeError("'indices' must be in range [-prod(shape), prod(shape))")
+    coords = np.unravel_index(np.where(idx < 0, idx + total, idx), shape)
+    return tuple(_make(c.astype(np.int64)) for c in coords)
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D ``x``: columns ``x^(N-1) ... x^0`` (reversed when
+    ``increasing``)."""
+    n = x.shape[0] if N is None else N
+    powers = np.arange(n)
+    if not increasing:
+        powers = powers[::-1].copy()
+    base = x if x.is_floating_point() else x.to(_dtype.int64)
+    return base.unsqueeze(1) ** _make(powers.astype(base._data.dtype)).unsqueeze(0)

@@ -13,23 +13,59 @@ from typing import Any
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function, once_differentiable
 from .pointwise import (
     _as_tensor,
     _float_operands,
+    _operands,
     _quiet,
     _scalar_like,
+    _unary,
+    abs,
+    acos,
+    asin,
+    atan,
     clamp,
+    div,
     exp,
     log,
     log1p,
+    mul,
+    rsqrt,
     sigmoid,
     sin,
+    sub,
     where,
 )
 
 __all__ = [
+    "absolute",
+    "divide",
+    "multiply",
+    "positive",
+    "subtract",
+    "acosh",
+    "angle",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctanh",
+    "asinh",
+    "atanh",
+    "copysign",
+    "frexp",
+    "gcd",
+    "heaviside",
+    "isneginf",
+    "isposinf",
+    "isreal",
+    "lcm",
+    "ldexp",
+    "signbit",
     "arctan2",
     "atan2",
     "deg2rad",
@@ -315,3 +351,101 @@ def lgamma(input: Tensor) -> Tensor:
 def digamma(input: Tensor) -> Tensor:
     """The digamma function ``d/dx log Gamma(x)`` element-wise."""
     return Digamma.apply(input)
+
+
+# ----------------------------------------------------------------------------- inverse hyperbolic
+Acosh, acosh = _unary("acosh", np.arccosh, lambda x, y, g: g * rsqrt(x * x - 1))
+Asinh, asinh = _unary("asinh", np.arcsinh, lambda x, y, g: g * rsqrt(x * x + 1))
+Atanh, atanh = _unary("atanh", np.arctanh, lambda x, y, g: g / (1 - x * x))
+arccos, arcsin, arctan = acos, asin, atan
+arccosh, arcsinh, arctanh = acosh, asinh, atanh
+
+
+# ----------------------------------------------------------------------------- sign bits, tests
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set (negative numbers, -0.0, NaN with the bit set)."""
+    return _make(np.signbit(input._data))
+
+
+def copysign(input: Tensor, other: Any) -> Tensor:
+    """``|input|`` with the sign of ``other`` (its sign bit, so -0.0 counts as negative).
+    The gradient reaches ``input`` only (0 at ``input = 0``), as in PyTorch."""
+    other_t = other if isinstance(other, Tensor) else _as_tensor(float(other), _as_float(input))
+    negative = _make(np.signbit(other_t._data))
+    magnitude = _as_float(input).abs()
+    if magnitude.dtype != other_t.dtype and other_t.is_floating_point():
+        from .._dtype import promote_types
+
+        magnitude = magnitude.to(promote_types(magnitude.dtype, other_t.dtype))
+    return where(negative, -magnitude, magnitude)
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """1 where ``input > 0``, ``values`` where it is 0, else 0 (NaN too); not differentiable."""
+    x, v = _operands(input, values)
+    return _make(np.asarray(np.where(x == 0, v, x > 0).astype(np.result_type(x, v))))
+
+
+def isposinf(input: Tensor) -> Tensor:
+    return _make(np.isposinf(input._data))
+
+
+def isneginf(input: Tensor) -> Tensor:
+    return _make(np.isneginf(input._data))
+
+
+def isreal(input: Tensor) -> Tensor:
+    """True everywhere: pybigml's tensors are real."""
+    return _make(np.ones(input._data.shape, dtype=bool))
+
+
+def angle(input: Tensor) -> Tensor:
+    """The argument of a real number: 0 for x >= 0, pi for x < 0, NaN for NaN."""
+    x = _as_float(input)._data
+    with _quiet():
+        out = np.where(x < 0, np.pi, 0.0).astype(x.dtype)
+    out[np.isnan(x)] = np.nan
+    return _make(out)
+
+
+def _integers(op: str, input: Tensor, other: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    x, y = _operands(input, other)
+    if np.asarray(x).dtype.kind not in "iu" or np.asarray(y).dtype.kind not in "iu":
+        raise RuntimeError(f"\"{op}_cpu\" not implemented for '{input.dtype}'")
+    return x, y
+
+
+def gcd(input: Tensor, other: Tensor) -> Tensor:
+    """The greatest common divisor of integers, element-wise."""
+    return _make(np.asarray(np.gcd(*_integers("gcd", input, other))))
+
+
+def lcm(input: Tensor, other: Tensor) -> Tensor:
+    """The least common multiple of integers, element-wise."""
+    return _make(np.asarray(np.lcm(*_integers("lcm", input, other))))
+
+
+def ldexp(input: Tensor, other: Tensor) -> Tensor:
+    """``input * 2 ** other``."""
+    return _as_float(input) * exp2(other)
+
+
+def frexp(input: Tensor) -> tuple[Tensor, Tensor]:
+    """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent``, |mantissa| in [0.5, 1)."""
+    if not input.is_floating_point():
+        raise RuntimeError(
+            f"torch.frexp() only supports floating-point dtypes, but got {input.dtype}"
+        )
+    mantissa, exponent = np.frexp(input._data)
+    return _make(mantissa), _make(exponent.astype(np.int32))
+
+
+# ----------------------------------------------------------------------------- aliases
+absolute, multiply, subtract, divide = abs, mul, sub, div
+
+
+def positive(input: Tensor) -> Tensor:
+    """``input`` itself (unary plus)."""
+    if input.dtype == _dtype.bool_:
+        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+    return input

@@ -25,6 +25,7 @@ from .._dtype import dtype as _dtype_class
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..utils.hooks import RemovableHandle
+from . import _backward_hooks
 from .parameter import Parameter
 
 
@@ -130,6 +131,12 @@ class Module:
         setattr_(self, "_forward_hooks", OrderedDict())
         setattr_(self, "_forward_hooks_with_kwargs", OrderedDict())
         setattr_(self, "_forward_hooks_always_called", OrderedDict())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
+        setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_state_dict_pre_hooks", OrderedDict())
+        setattr_(self, "_state_dict_hooks", OrderedDict())
+        setattr_(self, "_load_state_dict_pre_hooks", OrderedDict())
+        setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of the module; every subclass overrides it."""
@@ -363,6 +370,57 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
+    def _member(self, target: str) -> tuple[Module, str]:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        return module, name
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target`` (``"encoder.0.weight"``)."""
+        module, name = self._member(target)
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target``."""
+        module, name = self._member(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at dotted path ``target``; with ``strict``, the name must already
+        hold a module."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
+    def get_extra_state(self) -> Any:
+        """Extra (non-tensor) state for ``state_dict``; modules that have some override this
+        and :meth:`set_extra_state`."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called."
+        )
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what :meth:`get_extra_state` returned."""
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called."
+        )
+
+    def _has_extra_state(self) -> bool:
+        return type(self).get_extra_state is not Module.get_extra_state
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on this module.
 
@@ -472,6 +530,14 @@ class Module:
 
         return self._cast_floating(_dtype.float16)
 
+    def type(self, dst_type: Any) -> Module:
+        """Cast every parameter and buffer to ``dst_type``."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def share_memory(self) -> Module:
+        """Tensors already live in memory shared across fork; returns the module."""
+        return self
+
     def cpu(self) -> Module:
         """Move parameters and buffers to the CPU."""
         return self._apply(lambda t: t.cpu())
@@ -489,6 +555,8 @@ class Module:
         for name, buf in self._buffers.items():
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
+        if self._has_extra_state():
+            destination[prefix + "_extra_state"] = self.get_extra_state()
 
     def state_dict(
         self, *, destination: dict | None = None, prefix: str = "", keep_vars: bool = False
@@ -505,13 +573,46 @@ class Module:
         """
         if destination is None:
             destination = OrderedDict()
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(
                     destination=destination, prefix=f"{prefix}{name}.", keep_vars=keep_vars
                 )
+        for hook in self._state_dict_hooks.values():
+            result = hook(self, destination, prefix, {})
+            if result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before ``state_dict`` collects anything."""
+        handle = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after this module and its
+        children are in the dict; the hook may edit the dict in place."""
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before this module loads its entries."""
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, incompatible_keys)`` after ``load_state_dict``; the hook may
+        clear keys from ``incompatible_keys.missing_keys``/``unexpected_keys``."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
 
     def _load_from_state_dict(
         self,
@@ -571,9 +672,19 @@ class Module:
                     f"are {param.shape} and whose dimensions in the checkpoint are "
                     f"{value.shape}, an exception occurred : {exc.args}."
                 )
+        extra_key = prefix + "_extra_state"
+        if self._has_extra_state():
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
         if strict:
             for key in state_dict:
-                if key.startswith(prefix):
+                if (
+                    key.startswith(prefix)
+                    and key != extra_key
+                    or (key == extra_key and not self._has_extra_state())
+                ):
                     head = key[len(prefix) :].split(".", 1)[0]
                     if head not in self._modules and head not in local_state:
                         unexpected_keys.append(key)
@@ -616,6 +727,17 @@ class Module:
         def load(module: Module, local_state: Mapping[str, Any], prefix: str) -> None:
             # strict=True here so missing/unexpected keys are always collected; the caller's
             # ``strict`` only decides whether they are an error.
+            for hook in module._load_state_dict_pre_hooks.values():
+                hook(
+                    module,
+                    local_state,
+                    prefix,
+                    metadata,
+                    True,
+                    missing_keys,
+                    unexpected_keys,
+                    error_msgs,
+                )
             module._load_from_state_dict(
                 local_state, prefix, metadata, True, missing_keys, unexpected_keys, error_msgs
             )
@@ -628,6 +750,11 @@ class Module:
                     load(child, child_state, child_prefix)
 
         load(self, state_dict, "")
+        incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
+        for module in self.modules():
+            for hook in module._load_state_dict_post_hooks.values():
+                if hook(module, incompatible) is not None:
+                    raise RuntimeError("load_state_dict post-hook must return None")
         if strict:
             if unexpected_keys:
                 keys = ", ".join(f'"{k}"' for k in unexpected_keys)
@@ -691,8 +818,51 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_pre_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients of this module's outputs are
+        known; a non-``None`` result replaces ``grad_output``.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients of this module's
+        inputs (the tensor arguments of ``forward``) are computed; a non-``None`` result
+        replaces ``grad_input``.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """Deprecated form of :meth:`register_full_backward_hook` (which it registers)."""
+        warnings.warn(
+            "register_backward_hook is deprecated; use register_full_backward_hook",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.register_full_backward_hook(hook)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -712,6 +882,9 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         called = set()
+        backward_state = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            args, backward_state = _backward_hooks.wrap_inputs(self, args)
         try:
             output = self.forward(*args, **kwargs)
             for hook_id, hook in list(self._forward_hooks.items()):
@@ -739,7 +912,7 @@ class Module:
                             stacklevel=2,
                         )
             raise
-        return output
+        return _backward_hooks.wrap_outputs(backward_state, output)
 
     # ----------------------------------------------------------------- repr
     def _get_name(self) -> str:

@@ -1327,4 +1327,1033 @@ def pad(
     return out
 
 
+# --------------------------------------------------------------------------- more activations
+# Compositions of tensor ops (so autograd differentiates them to any order). Where PyTorch's
+# derivative differs from the composite's at a kink, the composite is arranged to agree:
+# ``_hardtanh`` passes the gradient strictly inside its bounds only, as ``hardtanh_backward``.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``clamp(x, min_val, max_val)`` with derivative 1 on the open interval, 0 elsewhere."""
+    inside = (input > min_val) & (input < max_val)
+    return pybigml.where(inside, input, input.detach().clamp(min_val, max_val))
+
+
+hardtanh_ = _inplace_form(_hardtanh, "hardtanh_")
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """``clamp(x, min_val, max_val)``; the gradient is 0 at and beyond the bounds."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return hardtanh_(input, min_val, max_val) if inplace else _hardtanh(input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``: ``hardtanh`` on ``[0, 6]``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where ``x > 0``, ``a x`` elsewhere, with a learnt slope ``a`` per channel.
+
+    Args:
+        input: ``(N, C, *)``; with fewer than 2 dims there is one channel.
+        weight: one slope (0-d or 1 element) or ``C`` slopes, for dim 1 of ``input``.
+    """
+    if weight.ndim > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}"
+        )
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise RuntimeError(
+            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{weight.numel()} and channel size = {channels}."
+        )
+    slope = weight.reshape(()) if weight.numel() == 1 else weight.reshape(_channel_shape(input))
+    return pybigml.where(input > 0, input, slope * input)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``."""
+    return input / (input.abs() + 1)
+
+
+_mish_ = _inplace_form(pointwise.mish, "mish_")
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x tanh(softplus(x))``."""
+    return _mish_(input) if inplace else pointwise.mish(input)
+
+
+def _hardsigmoid(input: Tensor) -> Tensor:
+    return _hardtanh(input + 3, 0.0, 6.0) / 6
+
+
+def _hardswish(input: Tensor) -> Tensor:
+    # Derivative: x / 3 + 1/2 strictly inside (-3, 3), 0 below, 1 above (and at the ends).
+    return input * _hardtanh(input + 3, 0.0, 6.0) / 6
+
+
+_hardsigmoid_ = _inplace_form(_hardsigmoid, "hardsigmoid_")
+_hardswish_ = _inplace_form(_hardswish, "hardswish_")
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between."""
+    return _hardsigmoid_(input) if inplace else _hardsigmoid(input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x relu6(x + 3) / 6``."""
+    return _hardswish_(input) if inplace else _hardswish(input)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, finite for any ``x``."""
+    return pointwise.logsigmoid(input)
+
+
+def _threshold(input: Tensor, threshold: float, value: float) -> Tensor:
+    # ``x <= threshold`` (not ``x > threshold``) so that NaN passes through, as in PyTorch.
+    return pybigml.where(input <= threshold, value, input)
+
+
+threshold_ = _inplace_form(_threshold, "threshold_")
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, ``value`` elsewhere."""
+    return threshold_(input, threshold, value) if inplace else _threshold(input, threshold, value)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: split ``input`` in halves ``a, b`` along ``dim``; ``a sigmoid(b)``."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-input.ndim}, "
+            f"{input.ndim - 1}], but got {dim})"
+        )
+    dim %= input.ndim
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {size}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def softmin(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
+    """``softmax(-x)`` along ``dim``."""
+    return pybigml.softmax(-input, _softmax_dim("softmin", input.ndim, dim), dtype=dtype)
+
+
+def _elu_family(input: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    """``scale x`` where ``x > 0``, ``scale alpha (exp(input_scale x) - 1)`` elsewhere.
+
+    The exponential only sees ``min(x, 0)``, so a large positive ``x`` can't overflow it (an
+    ``inf`` there would turn the masked gradient into ``0 * inf = nan``).
+    """
+    negative = (input.clamp_max(0) * input_scale).expm1() * (scale * alpha)
+    return pybigml.where(input > 0, input * scale if scale != 1 else input, negative)
+
+
+def _celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _elu_family(input, alpha, 1.0, 1.0 / alpha)
+
+
+def _selu(input: Tensor) -> Tensor:
+    return _elu_family(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+celu_ = _inplace_form(_celu, "celu_")
+selu_ = _inplace_form(_selu, "selu_")
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha (exp(x / alpha) - 1))``."""
+    return celu_(input, alpha) if inplace else _celu(input, alpha)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale (max(0, x) + min(0, alpha (exp(x) - 1)))`` with the self-normalising constants
+    ``alpha = 1.6733``, ``scale = 1.0507``."""
+    return selu_(input) if inplace else _selu(input)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``."""
+    return input - input.tanh()
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between:
+    ``x - clamp(x, -lambd, lambd)``, whose derivative is 0 on the closed interval."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return input - input.clamp(-lambd, lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, 0 elsewhere."""
+    return pybigml.where((input >= -lambd) & (input <= lambd), 0, input)
+
+
+def _rrelu(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        return pointwise.leaky_relu(input, (lower + upper) / 2)
+    slopes = pybigml.empty_like(input).uniform_(lower, upper)
+    return pybigml.where(input > 0, input, input * slopes)
+
+
+rrelu_ = _inplace_form(_rrelu, "rrelu_")
+
+
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Randomised leaky ReLU: ``x`` where ``x > 0``, ``a x`` elsewhere.
+
+    In training each element draws its slope ``a ~ U(lower, upper)``; otherwise ``a`` is the
+    fixed ``(lower + upper) / 2``.
+    """
+    if inplace:
+        return rrelu_(input, lower, upper, training)
+    return _rrelu(input, lower, upper, training)
+
+
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
+    """A sample of the Gumbel-softmax (concrete) distribution: ``softmax((logits + g) / tau)``
+    with ``g = -log(E)``, ``E ~ Exp(1)`` (Gumbel noise).
+
+    With ``hard=True`` the sample is the one-hot vector of its argmax along ``dim``, while the
+    gradient is that of the soft sample (straight-through: ``y_hard - y_soft.detach() +
+    y_soft``).
+
+    Args:
+        logits: unnormalised log-probabilities ``(..., num_features)``.
+        tau: temperature (> 0); lower is closer to one-hot.
+        hard: return one-hot samples.
+        eps: deprecated, unused.
+        dim: the dimension of the categories.
+    """
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    if not logits.is_floating_point():
+        raise RuntimeError(
+            "Exponential distribution is a continuous probability distribution. dtype must be a "
+            f"floating point but you specified {logits.dtype}"
+        )
+    gumbels = -pybigml.empty_like(logits).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = pybigml.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
+# --------------------------------------------------------------------------- more losses
+def _triplet_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    distance: Any,
+    margin: float,
+    swap: bool,
+    reduction: str,
+) -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)``, with ``min(d(a, n), d(p, n))`` for ``d(a, n)``
+    when ``swap`` (the harder of the two negatives)."""
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs"
+        )
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    if swap:
+        dist_neg = pybigml.minimum(dist_neg, distance(positive, negative))
+    return _reduce((dist_pos - dist_neg + margin).clamp_min(0), reduction)
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with ``d`` the ``pairwise_distance`` (p-norm
+    over the last dim); with ``swap``, ``d(a, n)`` is replaced by ``min(d(a, n), d(p, n))``.
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+
+    def distance(x1: Tensor, x2: Tensor) -> Tensor:
+        return pairwise_distance(x1, x2, p, eps)
+
+    return _triplet_loss(anchor, positive, negative, distance, margin, swap, reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    *,
+    distance_function: Any = None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """``triplet_margin_loss`` with any ``distance_function(x1, x2)`` (default:
+    ``pairwise_distance``)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    distance = pairwise_distance if distance_function is None else distance_function
+    return _triplet_loss(anchor, positive, negative, distance, margin, swap, reduction)
+
+
+def soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Two-class logistic loss ``log(1 + exp(-y x))`` for labels ``y`` in ``{1, -1}``."""
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    return _reduce((-input * target).exp().log1p(), reduction)
+
+
+def multilabel_soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Per-class binary logistic loss averaged over the classes (the last dim):
+    ``-mean_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c))``."""
+    if size_average is not None or reduce is not None:
+        reduction = _resolve_reduction(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    return _reduce(loss.sum(class_dim) / input.shape[class_dim], reduction)
+
+
+def _margin_loss_rows(input: Tensor, target: Tensor) -> tuple[int, int]:
+    """``(samples, classes)`` of the margin losses' ``(N, C)``, ``(C)`` or 0-d input, whose
+    ``target`` holds int64 class indices."""
+    if target.dtype != pybigml.int64:
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
+    if input.ndim > 2 or (input.ndim >= 1 and input.shape[-1] == 0):
+        raise RuntimeError(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{list(input.shape)}"
+        )
+    if input.ndim <= 1:
+        return 1, max(input.numel(), 1)
+    return input.shape[0], input.shape[1]
+
+
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-class hinge loss: ``sum_{i != y} max(0, margin - x_y + x_i)^p / C`` per sample
+    (each term times ``weight[y]`` if given), ``p`` 1 or 2.
+
+    Args:
+        input: ``(N, C)`` scores, or ``(C)`` / 0-d for one sample.
+        target: int64 class indices ``(N)`` (one element for one sample).
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    samples, classes = _margin_loss_rows(input, target)
+    if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != samples):
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{samples}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    if input.ndim < 2 and (target.ndim > 1 or target.numel() != 1):
+        raise RuntimeError(f"inconsistent target size, expected 1 but got {list(target.shape)}")
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(
+            f"inconsistent weight size, expected {classes} but got {list(weight.shape)}"
+        )
+    labels = target.reshape(samples, 1)
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= classes):
+        raise RuntimeError("target out of range")
+    scores = input.reshape(samples, classes)
+    hinge = (scores - scores.gather(1, labels) + margin).clamp_min(0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * weight.to(input.dtype)[labels]
+    others = pybigml.arange(classes) != labels  # the target's own term is left out
+    loss = (hinge * others).sum(1) / classes
+    if reduction == "mean" and samples == 0:
+        return loss.sum()  # PyTorch's mean over no samples is 0 here, not NaN
+    return _reduce(loss if input.ndim else loss.reshape(()), reduction)
+
+
+def multilabel_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-label hinge loss: ``sum_{j in Y} sum_{i not in Y} max(0, 1 - (x_j - x_i)) / C``.
+
+    ``target`` (int64, the shape of ``input``) lists each sample's classes ``Y``, ended by the
+    first -1. The target positions are data, not differentiable, so they are resolved in
+    numpy into a ``(N, C, C)`` mask of the (target, non-target) pairs.
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    samples, classes = _margin_loss_rows(input, target)
+    if target.shape != input.shape:
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+        )
+    labels = target.numpy().reshape(samples, classes)
+    listed = np.cumprod(labels >= 0, axis=1).astype(bool)  # positions before the first -1
+    if np.any(labels[listed] >= classes):
+        raise RuntimeError("argument #2 'target' is out of range")
+    listed_labels = np.where(listed, labels, 0)
+    is_target = np.zeros((samples, classes), dtype=bool)
+    rows, positions = np.nonzero(listed)
+    is_target[rows, labels[rows, positions]] = True
+    pairs = listed[:, :, None] & ~is_target[:, None, :]
+    scores = input.reshape(samples, classes)
+    picked = scores.gather(1, pybigml.from_numpy(listed_labels))
+    hinge = (1 - picked.unsqueeze(2) + scores.unsqueeze(1)).clamp_min(0)
+    loss = (hinge * pybigml.from_numpy(pairs)).sum((1, 2)) / classes
+    return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
+
+
+def poisson_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    log_input: bool = True,
+    full: bool = False,
+    size_average: bool | None = None,
+    eps: float = 1e-8,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of a Poisson-distributed ``target`` with rate ``exp(x)``
+    (``log_input``: ``exp(x) - y x``) or ``x`` (``x - y log(x + eps)``).
+
+    ``full`` adds the Stirling approximation of ``log(y!)``, ``y log y - y + log(2 pi y) / 2``,
+    where ``y > 1``.
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        # Evaluated on a stand-in target of 2 where the term is masked, so no log(0) arises.
+        counted = target > 1
+        safe = pybigml.where(counted, target, 2.0)
+        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        loss = loss + stirling.masked_fill(~counted, 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    var: Tensor | float,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of ``target`` under ``N(input, var)``:
+    ``(log(max(var, eps)) + (x - y)^2 / max(var, eps)) / 2`` (+ ``log(2 pi) / 2`` if ``full``).
+
+    ``var`` has the input's shape, or one dim fewer (one variance per sample), or a single
+    mismatched dim of size 1, or is a float. The ``eps`` clamp is applied outside the graph,
+    as in PyTorch: the gradient reaches ``var`` as if unclamped.
+    """
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * pybigml.ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (
+            input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1
+        ):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with no_grad():
+        var.clamp_min_(eps)
+    diff = input - target
+    loss = 0.5 * (var.log() + diff * diff / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor,
+    target: Tensor,
+    margin: float = 1.0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``x`` where ``y = 1``, ``max(0, margin - x)`` where ``y = -1`` (``x`` a distance)."""
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    zero = input.new_zeros(())
+    margin_term = pybigml.where(target != 1, (margin - input).clamp_min(0), zero)
+    self_term = pybigml.where(target != -1, input, zero)
+    return _reduce(margin_term + self_term, reduction)
+
+
+# --------------------------------------------------------------------------- pdist
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """The p-norm distance between every pair of rows of ``(N, M)`` input.
+
+    Returns:
+        ``(N (N - 1) / 2,)``: the distances ``||x_i - x_j||_p`` for ``i < j``, row by row
+        (the upper triangle of the distance matrix). Pairs at distance 0 get gradient 0.
+    """
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    first, second = np.triu_indices(input.shape[0], 1)
+    rows_i = input.index_select(0, pybigml.from_numpy(first.astype(np.int64)))
+    rows_j = input.index_select(0, pybigml.from_numpy(second.astype(np.int64)))
+    return (rows_i - rows_j).norm(p, 1)
+
+
+# --------------------------------------------------------------------------- dropout variants
+_SELU_NEGATIVE_SATURATION = _SELU_ALPHA * _SELU_SCALE  # -selu(-inf)
+
+
+def _check_dropout_probability(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _channel_mask_shape(input: Tensor, batched: bool = True) -> tuple[int, ...]:
+    """The shape of a per-channel dropout mask: ``(N, C, 1, ...)`` for batched ``(N, C, *)``
+    input, ``(C, 1, ...)`` for unbatched ``(C, *)``."""
+    leading = 2 if batched else 1
+    if input.ndim < leading:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return (*input.shape[:leading], *(1,) * (input.ndim - leading))
+
+
+def _noise_dropout(
+    input: Tensor,
+    p: float,
+    training: bool,
+    inplace: bool,
+    mask_shape: Any,
+    alpha: bool,
+) -> Tensor:
+    """Dropout with one Bernoulli(1 - p) keep-draw per element (``mask_shape`` ``None``), or
+    per entry of a ``mask_shape()`` mask broadcast over the input (whole channels).
+
+    Plain dropout scales the kept values by ``1 / (1 - p)``. Alpha dropout (for SELU
+    networks) sets dropped values to SELU's negative saturation ``-alpha'`` and then applies
+    ``a x + b`` with ``a = ((1 - p)(1 + p alpha'^2))^(-1/2)`` and ``b = a alpha' p``, which
+    keeps zero mean and unit variance: ``out = a (keep x + (1 - keep)(-alpha')) + b``.
+    """
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p == 1.0:
+        return input.mul_(0) if inplace else input * 0
+    shape = input.shape if mask_shape is None else mask_shape()
+    keep = (pybigml.rand(shape, dtype=input.dtype) >= p).to(input.dtype)
+    if not alpha:
+        scale = keep / (1.0 - p)
+        return input.mul_(scale) if inplace else input * scale
+    a = 1.0 / math.sqrt((_SELU_NEGATIVE_SATURATION**2 * p + 1) * (1 - p))
+    shift = (keep - 1) * (_SELU_NEGATIVE_SATURATION * a) + _SELU_NEGATIVE_SATURATION * a * p
+    scale = keep * a
+    return input.mul_(scale).add_(shift) if inplace else input * scale + shift
+
+
+def _feature_dropout(
+    input: Tensor, p: float, training: bool, inplace: bool, batched: bool = True
+) -> Tensor:
+    return _noise_dropout(
+        input, p, training, inplace, lambda: _channel_mask_shape(input, batched), alpha=False
+    )
+
+
+def dropout1d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input with probability ``p``, scaling
+    the rest by ``1 / (1 - p)``."""
+    _check_dropout_probability(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs)."
+        )
+    return _feature_dropout(input, p, training, inplace, batched=input.ndim == 3)
+
+
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p``, scaling the rest
+    by ``1 / (1 - p)``. As in PyTorch, a 3-d input is read as ``(N, C, L)``."""
+    _check_dropout_probability(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout3d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability
+    ``p``, scaling the rest by ``1 / (1 - p)``."""
+    _check_dropout_probability(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout3d exists to provide "
+            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 4D or 5D inputs).",
+            stacklevel=2,
+        )
+    return _feature_dropout(input, p, training, inplace, batched=input.ndim == 5)
+
+
+def alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
+    """Dropout for SELU networks: dropped elements take SELU's negative saturation value and
+    the result is affinely rescaled to keep zero mean and unit variance."""
+    _check_dropout_probability(p)
+    return _noise_dropout(input, p, training, inplace, None, alpha=True)
+
+
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
+    """``alpha_dropout`` of whole channels of ``(N, C, *)`` input."""
+    _check_dropout_probability(p)
+    return _noise_dropout(
+        input, p, training, inplace, lambda: _channel_mask_shape(input), alpha=True
+    )
+
+
+# --------------------------------------------------------------------------- instance / LRN
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample of ``(N, C, *)`` over its positions, then scale
+    and shift per channel.
+
+    With ``use_input_stats`` the statistics are each instance's own, and given running
+    statistics are updated in place with their mean over the batch (the variance unbiased);
+    otherwise the running statistics normalise.
+
+    Args:
+        input: ``(N, C, *)`` with at least 2 positions per channel when using input stats.
+        running_mean, running_var: ``(C,)`` buffers, or ``None``.
+        weight, bias: ``(C,)`` affine parameters, or ``None``.
+        use_input_stats: normalise with each instance's statistics.
+        momentum: weight of the new statistics in the running average.
+        eps: added to the variance.
+    """
+    positions = math.prod(input.shape[2:])
+    if use_input_stats and positions == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {input.shape}"
+        )
+    shape = _channel_shape(input)
+    if use_input_stats:
+        dims = tuple(range(2, input.ndim))
+        mean = input.mean(dims, keepdim=True)
+        var = input.var(dims, correction=0, keepdim=True)
+        _update_running_stats(
+            running_mean, running_var, mean.mean(0), var.mean(0), momentum, positions
+        )
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(
+                "Expected running_mean and running_var to be defined when use_input_stats is false"
+            )
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    normalized = (input - mean) * (var + eps).rsqrt()
+    return _affine(normalized, _per_channel(weight, shape), _per_channel(bias, shape))
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """Divide each value by ``(k + alpha / size * sum of squares over a window of size
+    channels around it)^beta`` (AlexNet's normalisation across channels; the window is
+    zero-padded at the edges, ``size // 2`` channels before and ``(size - 1) // 2`` after).
+
+    Args:
+        input: ``(N, C, *)`` with at least one position dim.
+        size: channels in the window.
+    """
+    if input.ndim < 3:
+        raise ValueError(
+            f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)"
+        )
+    if input.numel() == 0:
+        return input
+    channels = input.shape[1]
+    pad_channels = [0, 0] * (input.ndim - 2) + [size // 2, (size - 1) // 2]
+    squares = pad(input * input, pad_channels)
+    window = squares.narrow(1, 0, channels)
+    for offset in range(1, size):
+        window = window + squares.narrow(1, offset, channels)
+    return input / (window * (alpha / size) + k).pow(beta)
+
+
+# --------------------------------------------------------------------------- pixel shuffles
+def _check_rearrange_factor(op: str, input: Tensor, factor: int, name: str) -> None:
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"{op} expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s)"
+        )
+    if factor <= 0:
+        raise RuntimeError(f"{op} expects a positive {name}, but got {factor}")
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """``(*, C r^2, H, W) -> (*, C, H r, W r)``: each group of ``r^2`` channels becomes an
+    ``r x r`` block of pixels (sub-pixel convolution upsampling).
+
+    Example::
+
+        >>> F.pixel_shuffle(pybigml.randn(1, 8, 3, 3), 2).shape
+        pybigml.Size([1, 2, 6, 6])
+    """
+    r = upscale_factor
+    _check_rearrange_factor("pixel_shuffle", input, r, "upscale_factor")
+    *batch, channels, height, width = input.shape
+    if channels % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            f"of upscale_factor, but input.size(-3)={channels} is not divisible by {r * r}"
+        )
+    nb = len(batch)
+    blocks = input.reshape(*batch, channels // (r * r), r, r, height, width)
+    # (c, r_h, r_w, h, w) -> (c, h, r_h, w, r_w)
+    order = [*range(nb), nb, nb + 3, nb + 1, nb + 4, nb + 2]
+    return blocks.permute(order).reshape(*batch, channels // (r * r), height * r, width * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """``(*, C, H r, W r) -> (*, C r^2, H, W)``, the inverse of ``pixel_shuffle``."""
+    r = downscale_factor
+    _check_rearrange_factor("pixel_unshuffle", input, r, "downscale_factor")
+    *batch, channels, height, width = input.shape
+    for name, size, dim in (("height", height, -2), ("width", width, -1)):
+        if size % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
+                f"input.size({dim})={size} is not divisible by {r}"
+            )
+    nb = len(batch)
+    blocks = input.reshape(*batch, channels, height // r, r, width // r, r)
+    # (c, h, r_h, w, r_w) -> (c, r_h, r_w, h, w)
+    order = [*range(nb), nb, nb + 2, nb + 4, nb + 1, nb + 3]
+    return blocks.permute(order).reshape(*batch, channels * r * r, height // r, width // r)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of ``(N, C, *)`` from ``groups`` groups (ShuffleNet):
+    channel ``g * (C / groups) + i`` moves to ``i * groups + g``."""
+    if input.ndim <= 2:
+        raise RuntimeError(
+            f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+            f"{list(input.shape)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
+        )
+    batch, channels, *rest = input.shape
+    if channels % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {channels} channels and "
+            f"{groups} groups."
+        )
+    grouped = input.reshape(batch, groups, channels // groups, *rest)
+    return grouped.transpose(1, 2).reshape(input.shape)
+
+
+native_channel_shuffle = channel_shuffle
+
+
+# --------------------------------------------------------------------------- unfold / fold
+def _as_pair(value: int | Sequence[int]) -> tuple[int, int]:
+    return (int(value), int(value)) if isinstance(value, (int, np.integer)) else tuple(value)
+
+
+def _check_window(kernel: tuple, dilation: tuple, padding: tuple, stride: tuple) -> None:
+    checks = (
+        ("kernel size", "kernel", kernel),
+        ("stride", "stride", stride),
+        ("dilation", "dilation", dilation),
+    )
+    for what, name, (h, w) in checks:
+        if h <= 0 or w <= 0:
+            raise RuntimeError(
+                f"{what} should be greater than zero, but got {name}_height: {h} {name}_width: {w}"
+            )
+    if padding[0] < 0 or padding[1] < 0:
+        raise RuntimeError(
+            f"padding should be non-negative, but got pad_height: {padding[0]} "
+            f"pad_width: {padding[1]}"
+        )
+
+
+def _blocks(size: int, kernel: int, dilation: int, padding: int, stride: int) -> int:
+    """How many windows fit along one spatial dim."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _window_slice(offset: int, dilation: int, stride: int, blocks: int) -> slice:
+    """The padded positions that kernel offset ``offset`` reads, one per window."""
+    start = offset * dilation
+    return slice(start, start + stride * (blocks - 1) + 1, stride)
+
+
+class _Im2Col(Function):
+    """``(N, C, H, W) -> (N, C kh kw, L)``: every sliding window, flattened into a column.
+
+    Column ``l`` of row ``(c, i, j)`` holds ``x_padded[c, oh s_h + i d_h, ow s_w + j d_w]``
+    with ``l = oh W_blocks + ow``. Forward copies one strided view per kernel offset
+    ``(i, j)``; the map is linear, and its adjoint is ``_Col2Im`` (sum each column entry back
+    into the position it was read from), which is therefore the backward, and vice versa.
+    """
+
+    @staticmethod
+    def forward(ctx, input, kernel, dilation, padding, stride):
+        x = input._data
+        n, c, h, w = x.shape
+        (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel, dilation, padding, stride
+        bh, bw = _blocks(h, kh, dh, ph, sh), _blocks(w, kw, dw, pw, sw)
+        padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        cols = np.empty((n, c, kh, kw, bh, bw), dtype=x.dtype)
+        for i in range(kh):
+            rows = _window_slice(i, dh, sh, bh)
+            for j in range(kw):
+                cols[:, :, i, j] = padded[:, :, rows, _window_slice(j, dw, sw, bw)]
+        ctx.geometry = ((h, w), kernel, dilation, padding, stride)
+        return Tensor._make(cols.reshape(n, c * kh * kw, bh * bw))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (_Col2Im.apply(grad, *ctx.geometry), None, None, None, None)
+
+
+class _Col2Im(Function):
+    """``(N, C kh kw, L) -> (N, C, H, W)``: sum every column entry into the position of the
+    window it belongs to (overlapping windows add up); the adjoint of ``_Im2Col``."""
+
+    @staticmethod
+    def forward(ctx, input, output_size, kernel, dilation, padding, stride):
+        x = input._data
+        (h, w), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (
+            output_size,
+            kernel,
+            dilation,
+            padding,
+            stride,
+        )
+        bh, bw = _blocks(h, kh, dh, ph, sh), _blocks(w, kw, dw, pw, sw)
+        n, c = x.shape[0], x.shape[1] // (kh * kw)
+        cols = x.reshape(n, c, kh, kw, bh, bw)
+        padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+        for i in range(kh):
+            rows = _window_slice(i, dh, sh, bh)
+            for j in range(kw):
+                padded[:, :, rows, _window_slice(j, dw, sw, bw)] += cols[:, :, i, j]
+        ctx.geometry = (kernel, dilation, padding, stride)
+        return Tensor._make(np.ascontiguousarray(padded[:, :, ph : ph + h, pw : pw + w]))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (_Im2Col.apply(grad, *ctx.geometry), None, None, None, None, None)
+
+
+def unfold(
+    input: Tensor,
+    kernel_size: int | Sequence[int],
+    dilation: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    stride: int | Sequence[int] = 1,
+) -> Tensor:
+    """im2col: extract sliding ``kernel_size`` windows of ``(N, C, H, W)`` (or ``(C, H, W)``)
+    input as columns.
+
+    Returns:
+        ``(N, C * kh * kw, L)`` with ``L`` the number of windows, ``L = prod_d
+        floor((size_d + 2 padding_d - dilation_d (kernel_d - 1) - 1) / stride_d + 1)``.
+
+    Example::
+
+        >>> F.unfold(pybigml.randn(1, 2, 4, 4), kernel_size=2).shape
+        pybigml.Size([1, 8, 9])
+    """
+    kernel, dilation, padding, stride = map(_as_pair, (kernel_size, dilation, padding, stride))
+    _check_window(kernel, dilation, padding, stride)
+    if input.ndim not in (3, 4) or any(size == 0 for size in input.shape[1:]):
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor input with possible 0 batch size and non-zero "
+            f"dimensions, but got: {list(input.shape)}"
+        )
+    h, w = input.shape[-2:]
+    blocks = tuple(
+        _blocks(size, *args) for size, *args in zip((h, w), kernel, dilation, padding, stride)
+    )
+    if blocks[0] < 1 or blocks[1] < 1:
+        raise RuntimeError(
+            f"Given input with spatial size ({h}, {w}), kernel_size={kernel}, "
+            f"dilation={dilation}, padding={padding}, calculated shape of the array of sliding "
+            f"blocks as {blocks}, but its components must be at least one."
+        )
+    if input.ndim == 3:
+        return _Im2Col.apply(input.unsqueeze(0), kernel, dilation, padding, stride).squeeze(0)
+    return _Im2Col.apply(input, kernel, dilation, padding, stride)
+
+
+def fold(
+    input: Tensor,
+    output_size: int | Sequence[int],
+    kernel_size: int | Sequence[int],
+    dilation: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    stride: int | Sequence[int] = 1,
+) -> Tensor:
+    """col2im: sum columns of sliding windows ``(N, C * kh * kw, L)`` (or unbatched) back into
+    a ``(N, C, *output_size)`` image; overlapping windows add up. The adjoint of ``unfold``.
+    """
+    output_size = _as_pair(output_size)
+    kernel, dilation, padding, stride = map(_as_pair, (kernel_size, dilation, padding, stride))
+    _check_window(kernel, dilation, padding, stride)
+    if input.ndim not in (2, 3) or any(size == 0 for size in input.shape[-2:]):
+        raise RuntimeError(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+            f"non-zero dimensions for input, but got: {list(input.shape)}"
+        )
+    columns, length = input.shape[-2:]
+    if columns % (kernel[0] * kernel[1]):
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={columns} and kernel_size={kernel}."
+        )
+    blocks = tuple(
+        _blocks(size, *args) for size, *args in zip(output_size, kernel, dilation, padding, stride)
+    )
+    geometry = (
+        f"Given output_size={output_size}, kernel_size={kernel}, dilation={dilation}, "
+        f"padding={padding}, stride={stride}, "
+    )
+    if blocks[0] < 1 or blocks[1] < 1:
+        raise RuntimeError(
+            f"{geometry}calculated shape of the array of sliding blocks as {blocks}, which is "
+            "too small (non-positive)."
+        )
+    if length != blocks[0] * blocks[1]:
+        raise RuntimeError(
+            f"{geometry}expected size of input's dimension 2 to match the calculated number of "
+            f"sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+            f"input.size(2)={length}."
+        )
+    if input.ndim == 2:
+        return _Col2Im.apply(
+            input.unsqueeze(0), output_size, kernel, dilation, padding, stride
+        ).squeeze(0)
+    return _Col2Im.apply(input, output_size, kernel, dilation, padding, stride)
+
+
 from .attention import multi_head_attention_forward as multi_head_attention_forward  # noqa: E402

@@ -12,6 +12,12 @@ from typing import Any
 
 from .._tensor import Tensor
 from . import engine
+from .anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .function import Function, FunctionCtx, Node, once_differentiable
 from .grad_mode import (
     enable_grad,
@@ -20,6 +26,12 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+
+
+def Variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
+    """The old ``Variable`` wrapper: tensors are variables now; returns ``data`` itself,
+    with ``requires_grad`` set when asked for."""
+    return data.requires_grad_(True) if requires_grad else data
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -111,13 +123,21 @@ def grad(
 def __getattr__(name: str) -> Any:
     # torch.autograd.gradcheck / gradgradcheck live in pybigml.testing (imported on first use)
     if name in ("gradcheck", "gradgradcheck"):
-        from ..testing import gradcheck as checks
+        import importlib
 
-        return getattr(checks, name)
+        return getattr(importlib.import_module("pybigml.testing.gradcheck"), name)
     raise AttributeError(f"module 'pybigml.autograd' has no attribute '{name}'")
 
 
+from . import functional  # noqa: E402  (uses grad, defined above)
+
 __all__ = [
+    "Variable",
+    "detect_anomaly",
+    "functional",
+    "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled",
+    "set_detect_anomaly",
     "Function",
     "FunctionCtx",
     "Node",

@@ -287,7 +287,29 @@ def _run_node(node: Function, grads: list) -> tuple:
     if node._post_hooks:
         for hook in node._post_hooks:
             hook(result, tuple(grads))
+    if ANOMALY.enabled:
+        _check_nan(node, result)
     return result
+
+
+class _AnomalyState:
+    __slots__ = ("enabled", "check_nan")
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.check_nan = True
+
+
+ANOMALY = _AnomalyState()
+"""Anomaly detection (``autograd.detect_anomaly``): check every backward for NaN."""
+
+
+def _check_nan(node: Function, result: tuple) -> None:
+    if not ANOMALY.check_nan:
+        return
+    for i, g in enumerate(result):
+        if isinstance(g, Tensor) and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def _fit(g: object, meta: tuple, node: Node) -> Tensor:

@@ -305,6 +305,7 @@ def _polygamma_np(order: int, x: np.ndarray) -> np.ndarray:
     if order == 0:
         out[x == np.inf] = np.inf
         out[pole] = np.nan
+        out[x == 0] = -np.inf  # PyTorch's value at 0 (the other poles give NaN)
     else:
         out[x == np.inf] = 0.0
         out[pole] = np.inf

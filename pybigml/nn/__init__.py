@@ -37,11 +37,14 @@ from .loss import (
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, RMSNorm
 from .parameter import Parameter
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
 
 __all__ = [
     "ELU",
     "GELU",
+    "GRU",
+    "GRUCell",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -58,6 +61,8 @@ __all__ = [
     "HuberLoss",
     "Identity",
     "KLDivLoss",
+    "LSTM",
+    "LSTMCell",
     "L1Loss",
     "LayerNorm",
     "LeakyReLU",
@@ -73,6 +78,10 @@ __all__ = [
     "ParameterDict",
     "ParameterList",
     "RMSNorm",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "ReLU",
     "Sequential",
     "SiLU",

@@ -94,6 +94,7 @@ from .padding import (
 )
 from .parameter import Parameter
 from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
 from .transformer import (
     Transformer,
@@ -110,6 +111,8 @@ __all__ = [
     "GLU",
     "SELU",
     "AlphaDropout",
+    "GRU",
+    "GRUCell",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -148,6 +151,8 @@ __all__ = [
     "InstanceNorm2d",
     "InstanceNorm3d",
     "KLDivLoss",
+    "LSTM",
+    "LSTMCell",
     "L1Loss",
     "LayerNorm",
     "LeakyReLU",
@@ -176,6 +181,10 @@ __all__ = [
     "PoissonNLLLoss",
     "RMSNorm",
     "RReLU",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "ReLU",
     "ReLU6",
     "ReflectionPad1d",

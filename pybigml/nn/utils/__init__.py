@@ -2,9 +2,12 @@
 
 * :mod:`clip_grad`: ``clip_grad_norm_``, ``clip_grad_value_``, ``get_total_norm``,
   ``clip_grads_with_norm_``;
-* :mod:`convert_parameters`: ``parameters_to_vector``, ``vector_to_parameters``.
+* :mod:`convert_parameters`: ``parameters_to_vector``, ``vector_to_parameters``;
+* :mod:`rnn`: ``PackedSequence``, ``pack_padded_sequence``, ``pad_packed_sequence``,
+  ``pad_sequence``, ``pack_sequence`` and their inverses.
 """
 
+from . import rnn
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -21,5 +24,6 @@ __all__ = [
     "clip_grads_with_norm_",
     "get_total_norm",
     "parameters_to_vector",
+    "rnn",
     "vector_to_parameters",
 ]

@@ -1,3 +1,4 @@
-"""Utilities beside the core: ``utils.data`` (datasets and loaders) and ``utils.hooks``."""
+"""Utilities beside the core: ``utils.data`` (datasets and loaders), ``utils.checkpoint``
+(recompute instead of store) and ``utils.hooks``."""
 
-from . import data, hooks
+from . import checkpoint, data, hooks

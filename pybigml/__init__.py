@@ -71,6 +71,7 @@ from ._config import (
 from ._info import finfo, iinfo
 
 globals().update(linalg.TOP_LEVEL)
+globals().update(_methods._compat_methods.TOP_LEVEL)
 for _name, _fn in linalg.TOP_LEVEL.items():
     setattr(Tensor, _name, _fn)
 del _name, _fn

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _compat_methods
 from ._tensor import Tensor
 from .ops import (
     composite,
@@ -122,8 +123,14 @@ for _name in (
     "exponential_",
     "random_",
     "copy_",
+    "log_normal_",
+    "cauchy_",
+    "geometric_",
 ):
     setattr(Tensor, _name, getattr(creation, _name))
+
+for _name, _fn in _compat_methods.METHODS.items():
+    setattr(Tensor, _name, _fn)
 
 
 def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:

@@ -33,6 +33,7 @@ from .ops.reduction import vector_norm
 from .ops.shape import diagonal
 
 __all__ = [
+    "qr",
     "cholesky",
     "cross",
     "det",
@@ -239,6 +240,56 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
         ) from None
     L = Cholesky.apply(A)  # LAPACK reads the lower triangle; the gradient is symmetric
     return _mT(L) if upper else L
+
+
+# ----------------------------------------------------------------------------- qr
+class Qr(Function):
+    """A = Q R (reduced, m >= n). With M = R gR^T - gQ^T Q and copyltu(M) = tril(M) +
+    tril(M, -1)^T (M's lower triangle mirrored):
+
+        dA = (gQ + Q copyltu(M)) R^-T
+    """
+
+    @staticmethod
+    def forward(ctx, A, mode):
+        x = A._data
+        Q, R = _lapack("qr", np.linalg.qr, x, mode)
+        Q_t, R_t = _make(Q.astype(x.dtype, copy=False)), _make(R.astype(x.dtype, copy=False))
+        ctx.save_for_backward(Q_t, R_t)
+        return Q_t, R_t
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        Q, R = ctx.saved_tensors
+        if Q.shape[-2] < Q.shape[-1] or Q.shape[-1] != R.shape[-2]:
+            raise RuntimeError(
+                "linalg.qr: the derivative is implemented for mode='reduced' with m >= n only"
+            )
+        gQ = Q * 0 if gQ is None else gQ
+        gR = R * 0 if gR is None else gR
+        M = matmul(R, _mT(gR)) - matmul(_mT(gQ), Q)
+        copyltu = M.tril() + _mT(M.tril(-1))
+        rhs = gQ + matmul(Q, copyltu)
+        return _mT(solve(R, _mT(rhs))), None
+
+
+_qr_result = namedtuple("qr", ("Q", "R"))
+
+
+def qr(A: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
+    """``Q, R`` with ``A = Q R``, ``Q`` orthonormal columns, ``R`` upper triangular;
+    ``mode`` 'reduced' (k = min(m, n) columns) or 'complete'. ('r' returns an empty Q.)"""
+    if A.ndim < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+            "'r', or 'complete'"
+        )
+    if mode == "r":
+        Q, R = Qr.apply(A, "reduced")
+        return _qr_result(_make(np.zeros((0,), A._data.dtype)), R)
+    return _qr_result(*Qr.apply(A, mode))
 
 
 # ----------------------------------------------------------------------------- eigh, svd

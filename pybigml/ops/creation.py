@@ -614,3 +614,23 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+
+def log_normal_(
+    self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Generator | None = None
+) -> Tensor:
+    """Fill with ``exp(N(mean, std^2))`` draws."""
+    return _fill(self, np.exp(mean + std * _rng(generator).standard_normal(self._data.shape)))
+
+
+def cauchy_(
+    self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None
+) -> Tensor:
+    """Fill with Cauchy draws, ``median + sigma * tan(pi (u - 1/2))``."""
+    u = _rng(generator).random(self._data.shape)
+    return _fill(self, median + sigma * np.tan(np.pi * (u - 0.5)))
+
+
+def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
+    """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+    return _fill(self, _rng(generator).geometric(p, self._data.shape))

@@ -228,6 +228,27 @@ def _erfinv_np(y: np.ndarray) -> np.ndarray:
     return np.where(np.abs(y64) > 1, np.nan, x)
 
 
+_erfc_exact = np.frompyfunc(math.erfc, 1, 1)
+
+
+class Erfc(Function):
+    """erfc(x) = 1 - erf(x), from libm (no cancellation where erf is near 1);
+    derivative -2/sqrt(pi) e^(-x^2)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data if a._data.dtype.kind == "f" else a._data.astype(np.float32)
+        ctx.save_for_backward(a)
+        return _make(
+            np.asarray(_erfc_exact(x.astype(np.float64)), dtype=np.float64).astype(x.dtype)
+        )
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (-2.0 / math.sqrt(math.pi)) * exp(-x * x)
+
+
 class Erfinv(Function):
     """erfinv(y);  derivative sqrt(pi)/2 exp(erfinv(y)^2)."""
 

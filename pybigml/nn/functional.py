@@ -28,6 +28,18 @@ from ..ops import pointwise
 from ..ops.attention import scaled_dot_product_attention as scaled_dot_product_attention
 from ..ops.inplace import inplace as _inplace_form
 from ..ops.linalg import linear as _linear
+from ..ops.pool import adaptive_avg_pool1d as adaptive_avg_pool1d
+from ..ops.pool import adaptive_avg_pool2d as adaptive_avg_pool2d
+from ..ops.pool import adaptive_max_pool1d as adaptive_max_pool1d
+from ..ops.pool import adaptive_max_pool2d as adaptive_max_pool2d
+from ..ops.pool import avg_pool1d as avg_pool1d
+from ..ops.pool import avg_pool2d as avg_pool2d
+from ..ops.pool import interpolate as interpolate
+from ..ops.pool import max_pool1d as max_pool1d
+from ..ops.pool import max_pool2d as max_pool2d
+from ..ops.pool import max_unpool1d as max_unpool1d
+from ..ops.pool import max_unpool2d as max_unpool2d
+from ..ops.pool import upsample as upsample
 
 _REDUCTIONS = ("none", "mean", "sum")
 

@@ -6,7 +6,7 @@ after warm-up, with the same thread count:
 
 * ``add`` of two 1-element tensors, without and with a graph node recorded;
 * a 10-layer MLP of width 32 on a batch of 16: one SGD step (forward, backward, update);
-* the seed MLP (784-128-10, batch 64): one SGD step.
+* the seed MLP (``pybigml.models.mlp.MLP``, 784-128-10, batch 64): one SGD step.
 
 Usage: ``python -m benchmarks.bench_eager [--threads N] [--repeats R]``. Writes
 ``benchmarks/results/eager.json`` and ``eager.md``.
@@ -23,6 +23,7 @@ import torch
 
 import pybigml
 
+from .cases import seed_mlp_step
 from .common import (
     machine_info,
     measure_peaks,
@@ -76,9 +77,7 @@ CASES: dict[str, Callable[[Any], Callable[[], object]]] = {
     "10-layer MLP (width 32, batch 16) SGD step": lambda lib: _training_step(
         lib, [32] * 11, batch=16
     ),
-    "seed MLP (784-128-10, batch 64) SGD step": lambda lib: _training_step(
-        lib, [784, 128, 10], batch=64
-    ),
+    "seed MLP (784-128-10, batch 64) SGD step": seed_mlp_step,
 }
 
 

@@ -5,7 +5,8 @@ same data, with the same thread count (``set_threads``). ``time_alternating`` ru
 another in a rotating order, each sample after a burst of untimed calls, so a change of
 clock speed or of load on the machine hits all of them alike; it reports medians.
 ``measure_quietly`` waits for other processes to leave the CPUs alone and measures again
-if they did not. ``write_report`` stores the results as JSON and as a markdown table in
+if they did not. ``measure_peaks`` and ``measure_bandwidth`` measure the machine's yardsticks
+(FMA peak, STREAM bandwidth) with native kernels. ``write_report`` stores the results as JSON and as a markdown table in
 ``benchmarks/results/``.
 """
 
@@ -53,7 +54,7 @@ def _calls_per_sample(run: Callable[[], object]) -> int:
 
 
 def _run_for(run: Callable[[], object], seconds: float) -> None:
-    """Calls ``run`` repeatedly for about ``seconds``."""
+    """Calls ``run`` repeatedly for about ``seconds`` (at least once if ``seconds > 0``)."""
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         run()
@@ -62,7 +63,15 @@ def _run_for(run: Callable[[], object], seconds: float) -> None:
 def time_alternating(
     runners: dict[str, Callable[[], object]], repeats: int = 15, burst_warmup: float = 0.15
 ) -> dict[str, float]:
-    """Median seconds per call of each runner, timed in alternation.
+    """Median seconds per call of each runner, timed in alternation (see ``time_samples``)."""
+    samples = time_samples(runners, repeats, burst_warmup)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def time_samples(
+    runners: dict[str, Callable[[], object]], repeats: int = 15, burst_warmup: float = 0.15
+) -> dict[str, list[float]]:
+    """Timed samples (seconds per call) of each runner, taken in alternation.
 
     Each timed sample is preceded by ``burst_warmup`` seconds of untimed calls of the same
     runner. Switching libraries costs time that belongs to neither: the previous library's
@@ -78,7 +87,7 @@ def time_alternating(
         burst_warmup: seconds of untimed calls before each sample.
 
     Returns:
-        library name -> median seconds per call.
+        library name -> ``repeats`` samples of seconds per call.
     """
     names = list(runners)
     calls = {}
@@ -95,7 +104,7 @@ def time_alternating(
             for _ in range(count):
                 run()
             samples[name].append((time.perf_counter() - start) / count)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
 
 
 class OtherLoad:
@@ -148,16 +157,27 @@ def wait_for_quiet_machine(
 
 
 def measure_quietly(
-    measure: Callable[[], T], max_share: float = 0.1, attempts: int = 5
+    measure: Callable[[], T],
+    max_share: float = 0.1,
+    attempts: int = 5,
+    wait_seconds: float = 600.0,
 ) -> tuple[T, float | None]:
     """Runs ``measure`` on a quiet machine, again if other processes woke up meanwhile.
+
+    Args:
+        measure: the measurement.
+        max_share: the share of the CPUs other processes may use for the machine to count
+            as quiet.
+        attempts: measurements at most.
+        wait_seconds: how long to wait for a quiet machine before each attempt (0: don't).
 
     Returns:
         measure's result from the first attempt during which other processes used at most
         ``max_share`` of the CPUs (else from the last attempt), and that share.
     """
     for _ in range(attempts):
-        wait_for_quiet_machine(max_share)
+        if wait_seconds > 0:
+            wait_for_quiet_machine(max_share, timeout_seconds=wait_seconds)
         load = OtherLoad()
         result = measure()
         share = load.share()
@@ -201,6 +221,11 @@ def machine_info(threads: int, peak_gflops: dict[str, float]) -> dict[str, Any]:
 def measure_peaks(repeats: int = 5) -> dict[str, float]:
     """Measured FMA peak in GFLOP/s for float32 and float64 at the current thread count."""
     return {dtype: _C.measure_fma_peak(dtype, repeats=repeats) for dtype in ("float32", "float64")}
+
+
+def measure_bandwidth(array_mib: int = 64, repeats: int = 5) -> dict[str, float]:
+    """Measured STREAM copy and triad bandwidth in GB/s at the current thread count."""
+    return _C.measure_bandwidth(array_mib=array_mib, repeats=repeats)
 
 
 def markdown_table(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import multiprocessing
+import os
 import struct
+import time
 from collections import namedtuple
 from pathlib import Path
 
@@ -18,11 +21,13 @@ from pybigml.utils.data import (
     BatchSampler,
     DataLoader,
     Dataset,
+    IterableDataset,
     RandomSampler,
     SequentialSampler,
     Subset,
     TensorDataset,
     default_collate,
+    get_worker_info,
     random_split,
 )
 
@@ -153,11 +158,217 @@ def test_loader_options() -> None:
         DataLoader(ds, sampler=SequentialSampler(ds), shuffle=True)
     with pytest.raises(ValueError, match="batch_sampler option is mutually exclusive"):
         DataLoader(ds, batch_size=2, batch_sampler=sampler)
-    with pytest.raises(NotImplementedError, match="num_workers=2"):
-        DataLoader(ds, num_workers=2)
+    with pytest.raises(ValueError, match="prefetch_factor option could only be specified"):
+        DataLoader(ds, prefetch_factor=2)
+    with pytest.raises(ValueError, match="persistent_workers option needs num_workers > 0"):
+        DataLoader(ds, persistent_workers=True)
+    with pytest.raises(ValueError, match="multiprocessing_context can only be used"):
+        DataLoader(ds, multiprocessing_context="fork")
+    with pytest.raises(ValueError, match="should specify a valid start method"):
+        DataLoader(ds, num_workers=1, multiprocessing_context="threads")
+    with pytest.raises(TypeError, match="should be a valid context object"):
+        DataLoader(ds, num_workers=1, multiprocessing_context=3)
+    assert DataLoader(ds, num_workers=2).prefetch_factor == 2
     with pytest.raises(ValueError, match="batch_size should be a positive integer"):
         BatchSampler(SequentialSampler(ds), 0, False)
     assert len(list(RandomSampler(ds, replacement=True, num_samples=25))) == 25
+
+
+# ------------------------------------------------------------ DataLoader worker processes
+class SeededSample(Dataset):
+    """Each sample says which worker made it and what that worker's RNGs draw."""
+
+    def __getitem__(self, i: int) -> tuple:
+        info = get_worker_info()
+        return (
+            i,
+            info.id,
+            info.seed,
+            info.num_workers,
+            int(np.random.randint(1 << 30)),
+            float(pybigml.rand(())),
+            os.environ.get("INIT_FN_RAN"),
+        )
+
+    def __len__(self) -> int:
+        return 12
+
+
+class FailsAt(Dataset):
+    def __init__(self, bad: int, delay: float = 0.0) -> None:
+        self.bad, self.delay = bad, delay
+
+    def __getitem__(self, i: int) -> int:
+        time.sleep(self.delay)
+        if i == self.bad:
+            raise KeyError(f"sample {i} is corrupt")
+        return i
+
+    def __len__(self) -> int:
+        return 20
+
+
+def mark_init(worker_id: int) -> None:
+    os.environ["INIT_FN_RAN"] = str(worker_id)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_workers_deliver_the_single_process_batches_in_order(shuffle: bool) -> None:
+    x, y = pybigml.randn(45, 3), pybigml.arange(45)
+    for dataset in (TensorDataset(x, y), ListDataset(x, y)):
+        loaders = [
+            DataLoader(
+                dataset,
+                batch_size=4,
+                shuffle=shuffle,
+                num_workers=workers,
+                generator=pybigml.Generator().manual_seed(5),
+                prefetch_factor=prefetch,
+            )
+            for workers, prefetch in ((0, None), (3, 1), (2, 4))
+        ]
+        want = batches_as_lists(loaders[0])
+        for loader in loaders[1:]:
+            got = list(loader)
+            assert all(type(t) is pybigml.Tensor for batch in got for t in batch)
+            assert batches_as_lists(got) == want
+    # Without automatic batching, samples one by one, in the same order.
+    unbatched = DataLoader(ListDataset(y), batch_size=None, num_workers=2)
+    assert [s[0].item() for s in unbatched] == list(range(45))
+    # in_order=False: the same batches, in whatever order the workers finish them.
+    loose = DataLoader(TensorDataset(y), batch_size=4, num_workers=2, in_order=False)
+    assert sorted(b[0].tolist() for b in loose) == [
+        list(range(45))[i : i + 4] for i in range(0, 45, 4)
+    ]
+
+
+def test_worker_info_seeds_and_init_fn() -> None:
+    assert get_worker_info() is None  # the main process
+    loader = DataLoader(
+        SeededSample(),
+        batch_size=2,
+        num_workers=2,
+        worker_init_fn=mark_init,
+        collate_fn=list,
+        generator=pybigml.Generator().manual_seed(0),
+    )
+    samples = [s for batch in loader for s in batch]
+    assert [s[0] for s in samples] == list(range(12))
+    # Batches go round-robin to the workers: batch k (samples 2k, 2k+1) to worker k % 2.
+    assert [s[1] for s in samples] == [(i // 2) % 2 for i in range(12)]
+    seeds = {s[1]: s[2] for s in samples}
+    assert seeds[1] == seeds[0] + 1  # base_seed + worker_id
+    assert all(s[3] == 2 and s[6] == str(s[1]) for s in samples)
+    by_worker = [[s[4:6] for s in samples if s[1] == w] for w in (0, 1)]
+    assert by_worker[0] != by_worker[1]  # each worker draws its own numbers
+    # The same generator seed gives the same worker seeds and the same draws.
+    again = DataLoader(
+        SeededSample(),
+        batch_size=2,
+        num_workers=2,
+        worker_init_fn=mark_init,
+        collate_fn=list,
+        generator=pybigml.Generator().manual_seed(0),
+    )
+    assert [s for batch in again for s in batch] == samples
+
+
+class Stream(IterableDataset):
+    """0..n-1, split among the workers as PyTorch's documentation shows."""
+
+    def __init__(self, n: int, shard: bool, worker_info=get_worker_info) -> None:
+        self.n, self.shard, self.worker_info = n, shard, worker_info
+
+    def __iter__(self):
+        info = self.worker_info()
+        if info is None or not self.shard:
+            return iter(range(self.n))
+        per_worker = -(-self.n // info.num_workers)
+        start = info.id * per_worker
+        return iter(range(start, min(start + per_worker, self.n)))
+
+
+@pytest.mark.parametrize("shard", [True, False])
+def test_iterable_dataset_with_workers_matches_torch(shard: bool) -> None:
+    import torch
+
+    class TorchStream(Stream, torch.utils.data.IterableDataset):
+        pass
+
+    for batch_size, drop_last in ((3, False), (3, True), (None, False)):
+        kwargs = dict(batch_size=batch_size, drop_last=drop_last, num_workers=2)
+        got = list(DataLoader(Stream(11, shard), **kwargs))
+        stream = TorchStream(11, shard, torch.utils.data.get_worker_info)
+        want = list(torch.utils.data.DataLoader(stream, **kwargs))
+        if batch_size is None:  # samples pass through as Python ints
+            assert got == want
+        else:
+            assert [b.tolist() for b in got] == [b.tolist() for b in want]
+
+
+def test_worker_exception_is_reraised_with_worker_traceback() -> None:
+    loader = DataLoader(FailsAt(bad=5), batch_size=2, num_workers=2)
+    batches = []
+    with pytest.raises(KeyError) as raised:
+        for batch in loader:
+            batches.append(batch.tolist())
+    assert batches == [[0, 1], [2, 3]]  # the batches before the failing one arrive in order
+    message = str(raised.value)
+    assert "Caught KeyError in DataLoader worker process 0" in message
+    assert "Original Traceback (most recent call last):" in message
+    assert "sample 5 is corrupt" in message and "in __getitem__" in message
+
+    class LocalError(Exception):  # cannot be unpickled in the main process
+        pass
+
+    class Fails(Dataset):
+        def __getitem__(self, i: int) -> int:
+            raise LocalError("unreadable")
+
+        def __len__(self) -> int:
+            return 2
+
+    with pytest.raises(RuntimeError, match="Caught LocalError in DataLoader worker process 0"):
+        next(iter(DataLoader(Fails(), num_workers=1)))
+
+
+def test_early_break_and_deletion_stop_the_workers() -> None:
+    loader = DataLoader(FailsAt(bad=-1), batch_size=1, num_workers=2)
+    iterator = iter(loader)
+    workers = list(iterator._workers)
+    assert next(iterator).tolist() == [0] and all(w.is_alive() for w in workers)
+    del iterator
+    assert all(w.exitcode is not None for w in workers)  # joined: no zombies left
+    before = set(multiprocessing.active_children())
+    for i, _ in enumerate(loader):
+        if i == 1:
+            break
+    assert set(multiprocessing.active_children()) <= before
+
+
+def test_persistent_workers_and_timeout() -> None:
+    loader = DataLoader(FailsAt(bad=-1), batch_size=5, num_workers=2, persistent_workers=True)
+    first = [b.tolist() for b in loader]
+    workers = list(loader._iterator._workers)
+    for i, _ in enumerate(loader):  # an epoch cut short leaves no stale batches behind
+        if i == 0:
+            break
+    assert [b.tolist() for b in loader] == first == [list(range(k, k + 5)) for k in (0, 5, 10, 15)]
+    assert loader._iterator._workers == workers and all(w.is_alive() for w in workers)
+    del loader
+    assert all(w.exitcode is not None for w in workers)
+
+    slow = DataLoader(FailsAt(bad=-1, delay=0.6), batch_size=1, num_workers=1, timeout=0.1)
+    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.1 seconds"):
+        next(iter(slow))
+
+
+def test_spawned_workers() -> None:
+    x = pybigml.arange(10.0)
+    loader = DataLoader(
+        TensorDataset(x), batch_size=4, num_workers=1, multiprocessing_context="spawn"
+    )
+    assert [b[0].tolist() for b in loader] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
 
 def test_subset_and_random_split() -> None:

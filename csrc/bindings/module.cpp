@@ -57,6 +57,23 @@ double measure_fma_peak(const py::object& dtype, int repeats) {
   return pybigml::measure_fma_peak_gflops(is_double, repeats);
 }
 
+py::dict measure_bandwidth(int64_t array_mib, int repeats) {
+  if (array_mib < 1 || array_mib > 4096) {
+    throw py::value_error("measure_bandwidth: array_mib must be in [1, 4096], got " +
+                          std::to_string(array_mib));
+  }
+  const int64_t elements = array_mib * (int64_t{1} << 20) / static_cast<int64_t>(sizeof(double));
+  pybigml::StreamBandwidth result{};
+  {
+    py::gil_scoped_release release;
+    result = pybigml::measure_stream_bandwidth(elements, repeats);
+  }
+  py::dict gbps;
+  gbps["copy"] = result.copy_gbps;
+  gbps["triad"] = result.triad_gbps;
+  return gbps;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_C, m) {
@@ -80,6 +97,19 @@ Args:
 
 Returns:
     GFLOP/s, counting one FMA as 2 flops: the bound that GEMM benchmarks compare against.
+)doc");
+
+  m.def("measure_bandwidth", &measure_bandwidth, py::arg("array_mib") = 64, py::arg("repeats") = 5,
+        R"doc(Measures the memory bandwidth of get_num_threads() threads, as STREAM does.
+
+Args:
+    array_mib: size of each of the three double arrays in MiB; choose it well above the
+        last-level cache so the loops stream from memory.
+    repeats: timed rounds of each kernel after one untimed round; the best one is reported.
+
+Returns:
+    {"copy": GB/s, "triad": GB/s}: copy moves 16 bytes per element (c = a), triad 24
+    (a = b + s * c); 1 GB = 1e9 bytes. The bound that memory-bound kernels compare against.
 )doc");
 
   pybigml::bindings::register_attention(m);

@@ -1,5 +1,6 @@
 """``pybigml.utils.data``: datasets, samplers and the ``DataLoader``."""
 
+from ._worker import WorkerInfo, get_worker_info
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
@@ -17,7 +18,9 @@ __all__ = [
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
+    "WorkerInfo",
     "default_collate",
     "default_convert",
+    "get_worker_info",
     "random_split",
 ]

@@ -88,12 +88,17 @@ def _lapack(op: str, fn: Any, *arrays: np.ndarray) -> Any:
         raise RuntimeError(f"linalg.{op}: {error}") from None
 
 
+def _lapack_tensor(op: str, fn: Any, A: Tensor) -> Tensor:
+    """``fn(A)`` (one array result) as a tensor of ``A``'s dtype."""
+    x = A._data
+    return _make(_lapack(op, fn, x).astype(x.dtype, copy=False))
+
+
 # ----------------------------------------------------------------------------- inverse, solve
 class Inv(Function):
     @staticmethod
     def forward(ctx, A):
-        x = A._data
-        out = _make(_lapack("inv", np.linalg.inv, x).astype(x.dtype, copy=False))
+        out = _lapack_tensor("inv", np.linalg.inv, A)
         ctx.save_for_backward(out)
         return out
 
@@ -213,8 +218,7 @@ class Cholesky(Function):
 
     @staticmethod
     def forward(ctx, A):
-        x = A._data
-        out = _make(_lapack("cholesky", np.linalg.cholesky, x).astype(x.dtype, copy=False))
+        out = _lapack_tensor("cholesky", np.linalg.cholesky, A)
         ctx.save_for_backward(out)
         return out
 

@@ -49,23 +49,22 @@ def _run_full_hooks(state: _CallState, grad_input: tuple) -> tuple:
     return grad_input
 
 
-class InputsIdentity(Function):
+class _Identity(Function):
+    """Passes its tensors through unchanged; subclasses act on the gradients."""
+
     @staticmethod
     def forward(ctx, state, *tensors):
         ctx.state = state
         return tuple(_make(t._data) for t in tensors)
 
+
+class InputsIdentity(_Identity):
     @staticmethod
     def backward(ctx, *grads):
         return (None, *_run_full_hooks(ctx.state, grads))
 
 
-class OutputsIdentity(Function):
-    @staticmethod
-    def forward(ctx, state, *tensors):
-        ctx.state = state
-        return tuple(_make(t._data) for t in tensors)
-
+class OutputsIdentity(_Identity):
     @staticmethod
     def backward(ctx, *grads):
         state = ctx.state

@@ -405,7 +405,9 @@ def cross_entropy(
     ``t (1 - eps) + eps / C``; its ``'mean'`` divides by the number of elements.
 
     The gradient with respect to the scores is ``softmax(input) - target`` (times the
-    weights), obtained by autograd through ``log_softmax`` and ``gather``.
+    weights). float32/float64 scores with class-index targets run fused on the native kernel
+    (log-softmax and NLL in one pass over the scores, see ``_CrossEntropy``); probability
+    targets and other dtypes go through ``log_softmax`` and autograd.
 
     Args:
         input: scores ``(N, C)``, ``(C)`` or ``(N, C, d1, ...)``.
@@ -430,6 +432,10 @@ def cross_entropy(
             )
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing, class_dim)
     class_dim = _class_dim(input, target)
+    if input.numel() and _kernel_arrays(input, weight):
+        return _fused_cross_entropy(
+            input, target, weight, ignore_index, reduction, label_smoothing, class_dim
+        )
     log_probs = input.log_softmax(class_dim)
     targets = _ClassTargets(input, target, weight, ignore_index, class_dim)
     loss = _nll(log_probs, targets, class_dim, reduction)
@@ -442,6 +448,132 @@ def cross_entropy(
         smooth = smooth * targets.keep
     smooth = targets.mean(smooth) if reduction == "mean" else _reduce(smooth, reduction)
     return loss * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+class _CrossEntropy(Function):
+    """Class-index cross-entropy of score rows ``(M, C)`` (the class dim moved last), fused.
+
+    Forward: ``pybigml._C.cross_entropy_forward`` gives each row's loss
+    ``(1 - eps) w[y] (-log p[y]) + eps / C sum_c w[c] (-log p[c])`` (0 where ignored) and its
+    log-sum-exp; 'sum' adds the rows, 'mean' divides that by ``sum of w[y]`` over the rows
+    not ignored (PyTorch's weighted mean, also for the smoothing term).
+
+    Backward: each row's gradient is ``scale (A p - t)`` with ``t = (1 - eps) w[y] onehot(y)
+    + eps / C w`` and ``A = sum(t)``, where ``scale`` is the incoming gradient of that row
+    (divided by the mean's denominator). ``pybigml._C.cross_entropy_backward`` computes it; under
+    ``create_graph=True`` ``_cross_entropy_gradient`` records it as tensor ops instead.
+    """
+
+    @staticmethod
+    def forward(ctx, scores, target, weight, ignore_index, label_smoothing, reduction):
+        rows = np.ascontiguousarray(scores._data)
+        loss, ctx.lse = pybigml._C.cross_entropy_forward(
+            rows, target, weight, ignore_index, label_smoothing
+        )
+        ctx.save_for_backward(scores)
+        ctx.rows, ctx.target, ctx.weight = rows, target, weight
+        ctx.ignore_index, ctx.label_smoothing, ctx.reduction = (
+            ignore_index,
+            label_smoothing,
+            reduction,
+        )
+        ctx.denominator = 1.0
+        if reduction == "none":
+            return Tensor._make(loss)
+        total = loss.sum(dtype=np.float64)
+        if reduction == "mean":
+            kept = target != ignore_index
+            picked = weight[target[kept]] if weight is not None else kept
+            ctx.denominator = float(picked.sum(dtype=np.float64))
+            total = total / ctx.denominator if ctx.denominator else math.nan
+        return Tensor._make(np.asarray(total, dtype=rows.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.reduction == "none":
+            scale = grad
+        else:  # 'sum', or 'mean' (all ignored: the rows' gradients are 0 whatever the scale)
+            scale = (grad / ctx.denominator if ctx.denominator else grad).reshape(1)
+        if pybigml.is_grad_enabled() or scale._data.dtype != ctx.rows.dtype:
+            return _cross_entropy_gradient(ctx, scale), None, None, None, None, None
+        grad_rows = pybigml._C.cross_entropy_backward(
+            ctx.rows,
+            ctx.target,
+            ctx.weight,
+            ctx.lse,
+            np.ascontiguousarray(scale._data),
+            ctx.ignore_index,
+            ctx.label_smoothing,
+        )
+        return Tensor._make(grad_rows), None, None, None, None, None
+
+
+def _cross_entropy_gradient(ctx: Any, scale: Tensor) -> Tensor:
+    """``scale (A softmax(rows) - t)`` (see ``_CrossEntropy``) as tensor ops: the softmax and
+    the scale stay differentiable, ``A`` and ``t`` are constants of the targets."""
+    rows, target, weight = ctx.rows, ctx.target, ctx.weight
+    n_rows, n_classes = rows.shape
+    eps = ctx.label_smoothing
+    kept = (target != ctx.ignore_index).astype(rows.dtype)
+    safe = np.where(kept > 0, target, 0)
+    w = np.ones(n_classes, rows.dtype) if weight is None else weight
+    target_weight = (1.0 - eps) * w[safe] * kept
+    smoothing = np.outer(kept, w * (eps / n_classes)).astype(rows.dtype)
+    onehot = np.zeros_like(rows)
+    onehot[np.arange(n_rows), safe] = target_weight
+    t = Tensor._make(onehot + smoothing)
+    a = Tensor._make((target_weight + kept * (eps / n_classes) * w.sum()).astype(rows.dtype))
+    (scores,) = ctx.saved_tensors
+    probs = pybigml.softmax(scores, 1)
+    return (scale * a).unsqueeze(1) * probs - scale.unsqueeze(1) * t
+
+
+def _fused_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+    class_dim: int,
+) -> Tensor:
+    """Class-index cross-entropy on the native kernel: scores ``(N, C)`` are its rows already;
+    ``(C)`` and ``(N, C, d1, ...)`` become rows ``(N d1 ..., C)`` (the class dim moved last),
+    and their gradient moves back."""
+    n_classes = input.shape[class_dim]
+    flat_target = np.ascontiguousarray(target._data.reshape(-1), dtype=np.int64)
+    weights = None if weight is None else np.ascontiguousarray(weight.detach()._data)
+    if weight is not None and weights.shape != (n_classes,):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {n_classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}"
+        )
+    loss = _CrossEntropy.apply(
+        input if input.ndim == 2 else _ClassRows.apply(input, class_dim),
+        flat_target,
+        weights,
+        ignore_index,
+        label_smoothing,
+        reduction,
+    )
+    return loss.reshape(target.shape) if reduction == "none" else loss
+
+
+class _ClassRows(Function):
+    """Scores ``(C)`` or ``(N, C, d1, ...)`` as contiguous rows ``(N d1 ..., C)``: the class
+    dim moved last; the backward moves the rows' gradient back."""
+
+    @staticmethod
+    def forward(ctx, input, class_dim):
+        ctx.shape, ctx.class_dim = input.shape, class_dim
+        moved = np.moveaxis(input._data, class_dim, -1)
+        return Tensor._make(np.ascontiguousarray(moved).reshape(-1, input.shape[class_dim]))
+
+    @staticmethod
+    def backward(ctx, grad):
+        moved = list(ctx.shape)
+        moved.append(moved.pop(ctx.class_dim))
+        return grad.reshape(moved).movedim(-1, ctx.class_dim), None
 
 
 def _class_weights(weight: Tensor, input: Tensor, class_dim: int) -> Tensor:
@@ -806,6 +938,91 @@ def _standardize(input: Tensor, dims: tuple[int, ...], eps: float) -> Tensor:
     return (input - mean) * (var + eps).rsqrt()
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _kernel_arrays(*tensors: Tensor | None) -> bool:
+    """Whether the given tensors (None skipped) share one dtype the native kernels compute in."""
+    dtypes = {t._data.dtype for t in tensors if t is not None}
+    return len(dtypes) == 1 and dtypes.pop() in _KERNEL_DTYPES
+
+
+def _vector(t: Tensor | None, size: int) -> np.ndarray | None:
+    """A parameter's array as a contiguous vector of ``size`` values (None stays None)."""
+    return None if t is None else np.ascontiguousarray(t._data).reshape(size)
+
+
+def _layer_norm_gradients(
+    input: Tensor, weight: Tensor | None, grad: Tensor, dims: tuple[int, ...], eps: float
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Layer norm's gradients as tensor ops (recorded under ``create_graph=True``):
+
+    ``grad_x = rstd (g - mean(g) - x_hat mean(g x_hat))`` with ``g = grad * weight``,
+    ``grad_weight = sum(grad * x_hat)`` and ``grad_bias = sum(grad)`` over the leading dims.
+    """
+    x_hat = _standardize(input, dims, eps)
+    rstd = (input.var(dims, correction=0, keepdim=True) + eps).rsqrt()
+    g = grad if weight is None else grad * weight
+    grad_input = rstd * (
+        g - g.mean(dims, keepdim=True) - x_hat * (g * x_hat).mean(dims, keepdim=True)
+    )
+    leading = tuple(range(input.ndim - len(dims)))
+    grad_weight = (grad * x_hat).sum(leading) if leading else grad * x_hat
+    grad_bias = grad.sum(leading) if leading else grad
+    return grad_input, grad_weight, grad_bias
+
+
+class _LayerNorm(Function):
+    """``y = (x - mean) * rstd * weight + bias`` over the trailing ``dims`` on the native kernel
+    (``pybigml._C.layer_norm_forward``, which saves each row's mean and rstd for the backward).
+
+    The backward runs ``pybigml._C.layer_norm_backward``; under ``create_graph=True`` it records
+    ``_layer_norm_gradients`` as tensor ops instead, so it differentiates again.
+    """
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, dims, eps):
+        x = input._data
+        cols = math.prod(x.shape[x.ndim - len(dims) :])
+        rows = np.ascontiguousarray(x).reshape(-1, cols)
+        y, ctx.mean, ctx.rstd = pybigml._C.layer_norm_forward(
+            rows, _vector(weight, cols), _vector(bias, cols), eps
+        )
+        ctx.dims, ctx.eps, ctx.cols = dims, eps, cols
+        ctx.save_for_backward(input, weight, bias)
+        return Tensor._make(y.reshape(x.shape))
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight, bias = ctx.saved_tensors
+        need_input, need_weight, need_bias = ctx.needs_input_grad[:3]
+        if pybigml.is_grad_enabled() or grad._data.dtype != input._data.dtype:
+            grads = _layer_norm_gradients(input, weight, grad, ctx.dims, ctx.eps)
+            grad_input, grad_weight, grad_bias = grads
+        else:
+            cols = ctx.cols
+            grad_input, grad_weight, grad_bias = (
+                None if g is None else Tensor._make(g)
+                for g in pybigml._C.layer_norm_backward(
+                    np.ascontiguousarray(grad._data).reshape(-1, cols),
+                    np.ascontiguousarray(input._data).reshape(-1, cols),
+                    ctx.mean,
+                    ctx.rstd,
+                    _vector(weight, cols),
+                    need_input,
+                    need_weight,
+                    need_bias,
+                )
+            )
+        return (
+            grad_input.reshape(input.shape) if need_input else None,
+            grad_weight.reshape(weight.shape) if need_weight else None,
+            grad_bias.reshape(bias.shape) if need_bias else None,
+            None,
+            None,
+        )
+
+
 def layer_norm(
     input: Tensor,
     normalized_shape: int | Sequence[int],
@@ -816,19 +1033,27 @@ def layer_norm(
     """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift.
 
     ``y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias``, the statistics taken per sample
-    over the normalised dims (biased variance). Autograd differentiates the composite; its
-    input gradient is the familiar ``rstd (g - mean(g) - x_hat mean(g x_hat))`` with
-    ``g = dy * weight``.
+    over the normalised dims (biased variance). The input gradient is
+    ``rstd (g - mean(g) - x_hat mean(g x_hat))`` with ``g = dy * weight``. float32/float64
+    inputs run on the native kernels; other dtypes and empty inputs differentiate the
+    composite of tensor ops.
 
     Args:
         input: ``(*, *normalized_shape)``.
         normalized_shape: the trailing shape to normalise over.
         weight, bias: ``normalized_shape``-shaped affine parameters, or ``None``.
         eps: added to the variance.
+
+    Returns:
+        A tensor of ``input``'s shape. Example:
+        ``F.layer_norm(pybigml.tensor([[1., 3.]]), (2,))`` is ``tensor([[-1.0000, 1.0000]])``.
     """
     shape = _as_shape(normalized_shape)
     _check_normalized_shape(input, shape, weight, bias)
-    normalized = _standardize(input, tuple(range(-len(shape), 0)), eps)
+    dims = tuple(range(-len(shape), 0))
+    if input.numel() and _kernel_arrays(input, weight, bias):
+        return _LayerNorm.apply(input, weight, bias, dims, eps)
+    normalized = _standardize(input, dims, eps)
     return _affine(normalized, weight, bias)
 
 
@@ -1055,12 +1280,62 @@ def embedding(
     _check_indices("embedding", input, num_embeddings)
     if max_norm is not None:
         _renorm_rows_(weight, input, max_norm, norm_type)
-    flat = input.reshape(-1)
-    rows = weight.index_select(0, flat)
-    if rows.requires_grad and (padding_idx is not None or scale_grad_by_freq):
-        scale = _row_gradient_scale(flat, padding_idx, scale_grad_by_freq, weight)
-        rows.register_hook(lambda grad: grad * scale)
+    flat = input.reshape(-1).to(pybigml.int64)
+    rows = _Embedding.apply(weight, flat, padding_idx, scale_grad_by_freq)
     return rows.reshape(*input.shape, weight.shape[1])
+
+
+class _Embedding(Function):
+    """``rows = weight[indices]``;  grad_weight = the rows' gradients summed into the rows they
+    came from, times ``_row_gradient_scale`` (``_EmbeddingBackward``)."""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+        ctx.num_embeddings = weight.shape[0]
+        ctx.indices, ctx.padding_idx, ctx.scale_grad_by_freq = (
+            indices,
+            padding_idx,
+            scale_grad_by_freq,
+        )
+        return Tensor._make(np.take(weight._data, indices._data, axis=0))
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_weight = _EmbeddingBackward.apply(
+            grad, ctx.indices, ctx.num_embeddings, ctx.padding_idx, ctx.scale_grad_by_freq
+        )
+        return grad_weight, None, None, None
+
+
+class _EmbeddingBackward(Function):
+    """The index-add of the looked-up rows' gradient ``(n, dim)`` into ``(num_embeddings, dim)``,
+    on ``pybigml._C.embedding_backward`` for float32/float64 (``numpy.add.at`` otherwise).
+
+    Its own backward looks the rows up again, with the padding rows zeroed and without the
+    frequency scale: PyTorch's convention, where the first backward alone applies the scale.
+    """
+
+    @staticmethod
+    def forward(ctx, grad, indices, num_embeddings, padding_idx, scale_grad_by_freq):
+        ctx.indices, ctx.padding_idx = indices, padding_idx
+        g, idx = grad._data, np.ascontiguousarray(indices._data)
+        if g.dtype in _KERNEL_DTYPES:
+            padding = -1 if padding_idx is None else padding_idx
+            out = pybigml._C.embedding_backward(
+                np.ascontiguousarray(g), idx, num_embeddings, padding, scale_grad_by_freq
+            )
+        else:
+            scale = _row_gradient_scale(indices, padding_idx, scale_grad_by_freq, grad)._data
+            out = np.zeros((num_embeddings, g.shape[1]), g.dtype)
+            np.add.at(out, idx, g * scale)
+        return Tensor._make(out)
+
+    @staticmethod
+    def backward(ctx, grad_grad_weight):
+        rows = grad_grad_weight.index_select(0, ctx.indices)
+        if ctx.padding_idx is not None:
+            rows = rows * (ctx.indices != ctx.padding_idx).unsqueeze(1).to(rows.dtype)
+        return rows, None, None, None, None
 
 
 _BAG_MODES = ("sum", "mean", "max")

@@ -6,8 +6,12 @@ way: ``_unreduce`` puts the reduced dims back as size 1 and broadcasts the incom
 to ``S``. What differs is the factor each input element then gets: 1 for ``sum``, ``1/N``
 for ``mean``, ``2 (x - mean) / (N - c)`` for ``var``, a one-hot for ``max`` along a dim ...
 
-Forwards run in numpy; backwards are written with tensor ops, so ``create_graph=True``
-differentiates them again. Where the derivative is piecewise constant (max, median), the
+Forwards of float32/float64 sums, means, extrema, softmax, log_softmax and logsumexp run
+on the native kernels (``pybigml._C.reduce``/``softmax``/``logsumexp``, csrc/cpu/reduce.cpp);
+other dtypes and layouts the kernels do not take run in numpy. Backwards are written with
+tensor ops, so ``create_graph=True`` differentiates them again; softmax and log_softmax run
+their backward on the native kernel too, except under ``create_graph=True``, where they
+record the same formula as tensor ops. Where the derivative is piecewise constant (max, median), the
 weights are computed once in numpy and enter the backward as constants, which is exact.
 """
 
@@ -25,6 +29,8 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
+from ..autograd.grad_mode import GRAD_STATE
+from ..backend import _C
 from .pointwise import _quiet, exp, maximum, minimum, sign, where
 from .shape import cat
 
@@ -109,8 +115,67 @@ def _count(shape: tuple, dims: tuple) -> int:
     return math.prod(shape[d] for d in dims)
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Below this many elements numpy's reductions (one thread, ~2 us a call) beat the cost of
+# planning a strided view for the kernel (~10 us); above it the kernel's threads win.
+_NATIVE_REDUCE_MIN_SIZE = 1 << 15
+
+
+def _middle_axis_view(x: np.ndarray, dims: tuple) -> np.ndarray | None:
+    """``x`` seen as ``(outer, n, inner)`` with the reduced ``dims`` merged into the middle axis.
+
+    Size-1 axes are dropped; the others must read kept, reduced, kept (each part possibly
+    empty), and each part must merge into one strided axis (``stride[i] = stride[i + 1] *
+    size[i + 1]``), as C-contiguous data and transposed views often do. None otherwise.
+    """
+    parts: list[list[tuple[int, int]]] = [[], [], []]
+    part = 0
+    for axis, (size, stride) in enumerate(zip(x.shape, x.strides)):
+        if size == 1:
+            continue
+        if axis in dims:
+            if part == 2:
+                return None
+            part = 1
+        elif part == 1:
+            part = 2
+        parts[part].append((size, stride))
+    merged = []
+    for axes in parts:
+        size, stride = 1, 0
+        for axis_size, axis_stride in reversed(axes):  # innermost first
+            if size == 1:
+                size, stride = axis_size, axis_stride
+            elif axis_stride == stride * size:
+                size *= axis_size
+            else:
+                return None
+        merged.append((size, stride))
+    shape, strides = zip(*merged)
+    return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+
+def _native_reduce(x: np.ndarray, dims: tuple, keepdim: bool, op: str) -> np.ndarray | None:
+    """``op`` ('sum', 'mean', 'max', 'min', 'argmax', 'argmin') of ``x`` over ``dims`` by the
+    native kernel, shaped as numpy's reduction with ``keepdims=keepdim``; None where the kernel
+    does not apply (other dtypes, small or empty input, dims that do not merge even after a
+    copy)."""
+    if x.dtype not in _KERNEL_DTYPES or x.size < _NATIVE_REDUCE_MIN_SIZE:
+        return None
+    view = _middle_axis_view(x, dims)
+    if view is None:
+        view = _middle_axis_view(np.ascontiguousarray(x), dims)
+        if view is None:
+            return None
+    out = _C.reduce(view, op)
+    return out.reshape(_keep_shape(x.shape, dims) if keepdim else _drop(x.shape, dims))
+
+
 def _mean_np(x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
     """sum / N (nan for an empty slice, without numpy's "mean of empty slice" warning)."""
+    native = _native_reduce(x, dims, keepdim, "mean")
+    if native is not None:
+        return native
     with _quiet():
         return np.asarray(x.sum(axis=dims, keepdims=keepdim) / x.dtype.type(_count(x.shape, dims)))
 
@@ -184,6 +249,9 @@ class Sum(Function):
     def forward(ctx, a, dims, keepdim, dtype):
         x = a._data
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        native = None if dtype is not None else _native_reduce(x, dims, keepdim, "sum")
+        if native is not None:
+            return _make(native)
         return _make(np.asarray(x.sum(axis=dims, dtype=dtype, keepdims=keepdim)))
 
     @staticmethod
@@ -519,19 +587,23 @@ def _drop(shape: tuple, dims: tuple) -> tuple:
 
 
 def _amax_np(x: np.ndarray, dims: tuple) -> np.ndarray:
-    return np.asarray(np.max(x, axis=dims, keepdims=True))
+    native = _native_reduce(x, dims, True, "max")
+    return native if native is not None else np.asarray(np.max(x, axis=dims, keepdims=True))
 
 
 def _amin_np(x: np.ndarray, dims: tuple) -> np.ndarray:
-    return np.asarray(np.min(x, axis=dims, keepdims=True))
+    native = _native_reduce(x, dims, True, "min")
+    return native if native is not None else np.asarray(np.min(x, axis=dims, keepdims=True))
 
 
 def _argmax_np(x: np.ndarray, dim: int) -> np.ndarray:
-    return np.argmax(x, axis=dim, keepdims=True)
+    native = _native_reduce(x, (dim,), True, "argmax")
+    return native if native is not None else np.argmax(x, axis=dim, keepdims=True)
 
 
 def _argmin_np(x: np.ndarray, dim: int) -> np.ndarray:
-    return np.argmin(x, axis=dim, keepdims=True)
+    native = _native_reduce(x, (dim,), True, "argmin")
+    return native if native is not None else np.argmin(x, axis=dim, keepdims=True)
 
 
 def _extremum(
@@ -710,9 +782,11 @@ class LogSumExp(Function):
     def forward(ctx, a, dims, keepdim):
         x = a._data
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        with _quiet():
-            m = _shift(x, dims)
-            out = np.log(np.exp(x - m).sum(axis=dims, keepdims=True)) + m
+        out = _native_logsumexp(x, dims)
+        if out is None:
+            with _quiet():
+                m = _shift(x, dims)
+                out = np.log(np.exp(x - m).sum(axis=dims, keepdims=True)) + m
         out = _make(out if keepdim else out.reshape(_drop(x.shape, dims)))
         ctx.save_for_backward(a, out)
         return out
@@ -723,6 +797,18 @@ class LogSumExp(Function):
         shape, dims, keepdim = ctx.shape, ctx.dims, ctx.keepdim
         softmax_x = exp(x - _keep(y, shape, dims, keepdim))
         return _keep(grad, shape, dims, keepdim) * softmax_x, None, None
+
+
+def _native_logsumexp(x: np.ndarray, dims: tuple) -> np.ndarray | None:
+    """logsumexp over ``dims`` in keepdims form by the native kernel, or None where it does not
+    apply (other dtypes, empty input, dims that are not one run of axes)."""
+    if x.dtype not in _KERNEL_DTYPES or x.size == 0 or not dims:
+        return None
+    x = np.ascontiguousarray(x)
+    view = _middle_axis_view(x, dims)
+    if view is None:
+        return None
+    return _C.logsumexp(view.reshape(view.shape)).reshape(_keep_shape(x.shape, dims))
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
@@ -1011,38 +1097,74 @@ def _log_softmax_np(x: np.ndarray, axis: int) -> np.ndarray:
     return shifted
 
 
-class Softmax(Function):
+def _as_rows(x: np.ndarray, dim: int) -> np.ndarray:
+    """``x`` as the C-contiguous ``(outer, n, inner)`` array the softmax kernels take, ``n``
+    being the size of ``dim`` (a 0-d array is one row of one element)."""
+    shape = x.shape
+    if not shape:
+        return np.ascontiguousarray(x).reshape(1, 1, 1)
+    return np.ascontiguousarray(x).reshape(
+        math.prod(shape[:dim]), shape[dim], math.prod(shape[dim + 1 :])
+    )
+
+
+class _SoftmaxFamily(Function):
+    """softmax and log_softmax along ``dim``: the forward and the backward run on the native
+    kernel (float32/float64; numpy otherwise), and under ``create_graph=True`` the backward
+    records ``composed_backward`` as tensor ops instead, so it differentiates again."""
+
+    op = ""
+
+    @staticmethod
+    def numpy_forward(x: np.ndarray, axis: int) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def composed_backward(y: Tensor, grad: Tensor, dims: tuple) -> Tensor:
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, a, dim):
+        ctx.dim = dim
+        x = a._data
+        if x.dtype in _KERNEL_DTYPES:
+            out = _make(_C.softmax(_as_rows(x, dim), cls.op).reshape(x.shape))
+        else:
+            with _quiet():
+                out = _make(_along(x, dim, cls.numpy_forward))
+        ctx.save_for_backward(out)
+        return out
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        (y,) = ctx.saved_tensors
+        yd, gd = y._data, grad._data
+        if GRAD_STATE.enabled or yd.dtype not in _KERNEL_DTYPES or gd.dtype != yd.dtype:
+            return cls.composed_backward(y, grad, _softmax_dims(y, ctx.dim)), None
+        rows = _C.softmax_backward(_as_rows(yd, ctx.dim), _as_rows(gd, ctx.dim), cls.op)
+        return _make(rows.reshape(yd.shape)), None
+
+
+class Softmax(_SoftmaxFamily):
     """y = exp(x) / sum(exp(x)) along dim;  grad_x = y * (grad - sum(grad * y))."""
 
-    @staticmethod
-    def forward(ctx, a, dim):
-        ctx.dim = dim
-        with _quiet():
-            out = _make(_along(a._data, dim, _softmax_np))
-        ctx.save_for_backward(out)
-        return out
+    op = "softmax"
+    numpy_forward = staticmethod(_softmax_np)
 
     @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return y * (grad - Sum.apply(grad * y, _softmax_dims(y, ctx.dim), True, None)), None
+    def composed_backward(y: Tensor, grad: Tensor, dims: tuple) -> Tensor:
+        return y * (grad - Sum.apply(grad * y, dims, True, None))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(_SoftmaxFamily):
     """y = x - log(sum(exp(x))) along dim;  grad_x = grad - exp(y) * sum(grad)."""
 
-    @staticmethod
-    def forward(ctx, a, dim):
-        ctx.dim = dim
-        with _quiet():
-            out = _make(_along(a._data, dim, _log_softmax_np))
-        ctx.save_for_backward(out)
-        return out
+    op = "log_softmax"
+    numpy_forward = staticmethod(_log_softmax_np)
 
     @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad - exp(y) * Sum.apply(grad, _softmax_dims(y, ctx.dim), True, None), None
+    def composed_backward(y: Tensor, grad: Tensor, dims: tuple) -> Tensor:
+        return grad - exp(y) * Sum.apply(grad, dims, True, None)
 
 
 def _softmax_dims(t: Tensor, dim: int) -> tuple:

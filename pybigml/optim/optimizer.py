@@ -5,14 +5,20 @@ its own hyper-parameters (``lr``, ``momentum`` ...; missing ones come from ``def
 and ``state``, a dict from parameter to that parameter's buffers (SGD's
 ``momentum_buffer``). ``state_dict()`` replaces parameters by their position across all
 groups, so a checkpoint can be loaded into a fresh optimizer over a fresh model.
+
+Hooks, as PyTorch's: step pre/post hooks (per optimizer, or for all optimizers through
+``register_optimizer_step_pre_hook``), and pre/post hooks around ``state_dict`` and
+``load_state_dict``. Every ``step`` — the base class's and any a subclass defines —
+is wrapped once (``__init_subclass__``) so its hooks run whichever optimizer it is.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -21,6 +27,24 @@ import numpy as np
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
+from ..utils.hooks import RemovableHandle
+
+StepPreHook = Callable[["Optimizer", tuple, dict], "tuple[tuple, dict] | None"]
+StepPostHook = Callable[["Optimizer", tuple, dict], None]
+
+# Hooks that run around the step of every optimizer (pre hooks before an optimizer's
+# own, post hooks after), as torch.optim.optimizer keeps them.
+_global_step_pre_hooks: OrderedDict[int, StepPreHook] = OrderedDict()
+_global_step_post_hooks: OrderedDict[int, StepPostHook] = OrderedDict()
+
+_HOOK_DICTS = (
+    "_optimizer_step_pre_hooks",
+    "_optimizer_step_post_hooks",
+    "_optimizer_state_dict_pre_hooks",
+    "_optimizer_state_dict_post_hooks",
+    "_optimizer_load_state_dict_pre_hooks",
+    "_optimizer_load_state_dict_post_hooks",
+)
 
 
 class _RequiredParameter:
@@ -37,6 +61,76 @@ def _typename(obj: Any) -> str:
     return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
 
 
+def register_optimizer_step_pre_hook(hook: StepPreHook) -> RemovableHandle:
+    """Register ``hook(optimizer, args, kwargs) -> None | (new_args, new_kwargs)`` to run
+    before the step of every optimizer (before the optimizer's own pre hooks).
+
+    Returns:
+        A handle whose ``remove()`` unregisters the hook.
+    """
+    return _register(_global_step_pre_hooks, hook, prepend=False)
+
+
+def register_optimizer_step_post_hook(hook: StepPostHook) -> RemovableHandle:
+    """Register ``hook(optimizer, args, kwargs) -> None`` to run after the step of every
+    optimizer (after the optimizer's own post hooks).
+
+    Returns:
+        A handle whose ``remove()`` unregisters the hook.
+    """
+    return _register(_global_step_post_hooks, hook, prepend=False)
+
+
+def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an optimizer's ``step`` so that the step pre and post hooks run around it.
+
+    The hooks see ``args`` with the optimizer first, as PyTorch passes them; a pre hook may
+    return ``(new_args, new_kwargs)`` to replace the call's arguments. A step that calls a
+    base class's step (``super().step()``) runs the hooks once, in the outer call.
+    """
+
+    @functools.wraps(step)
+    def hooked_step(*args: Any, **kwargs: Any) -> Any:
+        self = args[0]
+        if self.__dict__.get("_running_step_hooks"):
+            return step(*args, **kwargs)
+        self._running_step_hooks = True
+        try:
+            for pre_hook in (
+                *_global_step_pre_hooks.values(),
+                *self._optimizer_step_pre_hooks.values(),
+            ):
+                result = pre_hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            f"{step} must return None or a tuple of (new_args, new_kwargs), "
+                            f"but got {result}."
+                        )
+                    args, kwargs = result
+            out = step(*args, **kwargs)
+            for post_hook in (
+                *self._optimizer_step_post_hooks.values(),
+                *_global_step_post_hooks.values(),
+            ):
+                post_hook(self, args, kwargs)
+            return out
+        finally:
+            self._running_step_hooks = False
+
+    hooked_step._with_step_hooks = True  # type: ignore[attr-defined]
+    return hooked_step
+
+
+def _register(hooks: OrderedDict, hook: Callable[..., Any], prepend: bool) -> RemovableHandle:
+    """Store ``hook`` in ``hooks`` (first if ``prepend``) and return its handle."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
 def step_counter() -> Tensor:
     """A fresh ``state["step"]``: a 0-d float tensor of the default dtype, as PyTorch keeps it."""
     return Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
@@ -51,6 +145,12 @@ class Optimizer:
         defaults: the hyper-parameters a group takes when it does not set them.
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_with_step_hooks", False):
+            cls.step = _with_step_hooks(step)
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
             raise TypeError(
@@ -58,6 +158,7 @@ class Optimizer:
                 f"dicts, but got {_typename(params)}"
             )
         self.defaults = defaults
+        self._init_hooks()
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         param_groups = list(params)
@@ -67,6 +168,103 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(group)
+
+    def _init_hooks(self) -> None:
+        for name in _HOOK_DICTS:
+            setattr(self, name, OrderedDict())
+
+    def __getstate__(self) -> dict[str, Any]:
+        # As PyTorch: a copy or pickle keeps the groups and state, not the hooks.
+        return {
+            "defaults": self.defaults,
+            "state": self.state,
+            "param_groups": self.param_groups,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_hooks()
+
+    def register_step_pre_hook(self, hook: StepPreHook) -> RemovableHandle:
+        """Register ``hook(optimizer, args, kwargs) -> None | (new_args, new_kwargs)`` to run
+        before each ``step``; ``args`` starts with the optimizer, and a returned pair
+        replaces the arguments the step is called with.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        return _register(self._optimizer_step_pre_hooks, hook, prepend=False)
+
+    def register_step_post_hook(self, hook: StepPostHook) -> RemovableHandle:
+        """Register ``hook(optimizer, args, kwargs) -> None`` to run after each ``step``.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        return _register(self._optimizer_step_post_hooks, hook, prepend=False)
+
+    def register_state_dict_pre_hook(
+        self, hook: Callable[[Optimizer], None], prepend: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(optimizer) -> None`` to run before ``state_dict()`` builds its dict.
+
+        Args:
+            hook: the hook.
+            prepend: run it before the hooks already registered (default: after them).
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        return _register(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(
+        self,
+        hook: Callable[[Optimizer, dict[str, Any]], dict[str, Any] | None],
+        prepend: bool = False,
+    ) -> RemovableHandle:
+        """Register ``hook(optimizer, state_dict) -> state_dict | None`` to run on the dict
+        ``state_dict()`` built; it may change it in place or return a replacement.
+
+        Args:
+            hook: the hook.
+            prepend: run it before the hooks already registered (default: after them).
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        return _register(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(
+        self,
+        hook: Callable[[Optimizer, dict[str, Any]], dict[str, Any] | None],
+        prepend: bool = False,
+    ) -> RemovableHandle:
+        """Register ``hook(optimizer, state_dict) -> state_dict | None`` to run before
+        ``load_state_dict`` loads; it gets a shallow copy of the dict passed in and may change
+        it in place or return the dict to load instead.
+
+        Args:
+            hook: the hook.
+            prepend: run it before the hooks already registered (default: after them).
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        return _register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(
+        self, hook: Callable[[Optimizer], None], prepend: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(optimizer) -> None`` to run after ``load_state_dict`` has loaded.
+
+        Args:
+            hook: the hook.
+            prepend: run it before the hooks already registered (default: after them).
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        return _register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters with its own hyper-parameters (e.g. a layer to unfreeze).
@@ -141,6 +339,7 @@ class Optimizer:
                     p.grad.detach_()
                     p.grad.zero_()
 
+    @_with_step_hooks
     def step(self, closure: Any = None) -> Any:
         """Update every parameter that has a gradient once.
 
@@ -166,8 +365,11 @@ class Optimizer:
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
 
         Parameters are numbered in order across all groups; the state tensors are the
-        optimizer's own (not copies), as in PyTorch.
+        optimizer's own (not copies), as in PyTorch. The state-dict pre hooks run first, the
+        post hooks last (each may replace the dict).
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         index_of: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -180,16 +382,28 @@ class Optimizer:
             (index_of[id(p)] if isinstance(p, Tensor) else p): value
             for p, value in self.state.items()
         }
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyper-parameters and state saved by ``state_dict()``.
 
-        State tensors are copied and cast to their parameter's dtype (except ``"step"``).
+        State tensors (also inside lists and dicts) are copied and cast to their parameter's
+        dtype (except ``"step"``). The load pre hooks see a shallow copy of ``state_dict``
+        (and may return a replacement); the post hooks run after loading.
 
         Raises:
             ValueError: the number of groups or of parameters in a group differs.
         """
+        state_dict = state_dict.copy()
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -218,6 +432,8 @@ class Optimizer:
                 saved["param_names"] = group["param_names"]
         self.state = state
         self.param_groups = saved_groups
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -228,8 +444,15 @@ class Optimizer:
         return "\n".join(lines)
 
 
-def _cast_state(param: Tensor, key: str, value: Any) -> Any:
-    """A copy of a loaded state value, as the parameter's dtype if both are floating."""
+def _cast_state(param: Tensor, key: str | None, value: Any) -> Any:
+    """A copy of a loaded state value, as the parameter's dtype if both are floating.
+
+    Lists, tuples and dicts (LBFGS keeps its history in lists) are copied item by item.
+    """
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(param, None, v) for v in value)
+    if isinstance(value, dict):
+        return {k: _cast_state(param, k, v) for k, v in value.items()}
     if not isinstance(value, Tensor) or key == "step":
         return value
     if param.is_floating_point() and value.is_floating_point():

@@ -1,0 +1,124 @@
+"""``Adamax``: Adam with the infinity norm in place of the second moment (Kingma & Ba, 2014).
+
+For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``t``:
+
+    g   = g + weight_decay * p
+    m_t = beta1 * m_{t-1} + (1 - beta1) * g                    ``exp_avg``
+    u_t = max(beta2 * u_{t-1}, |g| + eps)                      ``exp_inf``
+    p   = p - lr / (1 - beta1^t) * m_t / u_t
+
+``u`` is an exponentially weighted infinity norm of past gradients: unlike Adam's ``v`` it
+needs no bias correction (a maximum is not pulled towards its zero start). The arithmetic
+runs in the parameter's dtype in PyTorch's order of operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, step_counter
+
+
+class Adamax(Optimizer):
+    """Adamax, as ``torch.optim.Adamax``.
+
+    Args:
+        params: parameters or parameter groups to optimise.
+        lr: learning rate.
+        betas: decay rates of the first moment and of the infinity norm.
+        eps: added to ``|g|`` so the denominator is never zero.
+        weight_decay: L2 penalty added to the gradient.
+        foreach: accepted for PyTorch compatibility; pybigml has one implementation.
+        maximize: ascend instead of descend.
+        differentiable, capturable: unsupported (must be False).
+
+    Example::
+
+        >>> opt = optim.Adamax(model.parameters(), lr=2e-3)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float | Tensor = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not lr >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not eps >= 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if differentiable:
+            raise NotImplementedError("Adamax(differentiable=True) is not supported by pybigml")
+        if capturable:
+            raise NotImplementedError("Adamax(capturable=True) is not supported by pybigml")
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        beta1, beta2 = group["betas"]
+        weight_decay = group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = step_counter()
+                state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
+                state["exp_inf"] = Tensor._make(np.zeros_like(p._data))
+            step_t = state["step"]
+            step_t._data += 1
+
+            grad = -p.grad._data if group["maximize"] else p.grad._data
+            if weight_decay != 0:
+                grad = grad + weight_decay * p._data
+
+            # m += (1 - beta1) * (g - m)
+            exp_avg = state["exp_avg"]._data
+            scratch = np.subtract(grad, exp_avg)
+            scratch *= 1 - beta1
+            exp_avg += scratch
+            # u = max(beta2 * u, |g| + eps)
+            exp_inf = state["exp_inf"]._data
+            exp_inf *= beta2
+            np.abs(grad, out=scratch)
+            scratch += group["eps"]
+            np.maximum(exp_inf, scratch, out=exp_inf)
+
+            # p -= lr / (1 - beta1^t) * m / u
+            clr = lr / (1 - beta1 ** float(step_t._data))
+            np.multiply(exp_avg, -clr, out=scratch)
+            scratch /= exp_inf
+            p._data += scratch
+            p._bump_version()
+            for buffer in state.values():  # every state tensor changed in place
+                buffer._bump_version()

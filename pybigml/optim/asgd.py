@@ -1,0 +1,130 @@
+"""``ASGD``: averaged stochastic gradient descent (Polyak & Juditsky, 1992).
+
+Plain SGD with a decaying step, plus a running average of the iterates that becomes the
+estimate once averaging starts (after ``t0`` steps). For each parameter ``p`` with gradient
+``g`` (``-g`` with ``maximize``), step ``t``, and the 0-d state tensors ``eta`` (the step
+size, starting at ``lr``) and ``mu`` (the averaging weight, starting at 1):
+
+    g   = g + weight_decay * p
+    p   = p * (1 - lambd * eta)                 decay term
+    p   = p - eta * g
+    ax  = ax + mu * (p - ax)                    ``ax``: the averaged parameter (ax = p if mu = 1)
+    eta = lr / (1 + lambd * lr * t)^alpha
+    mu  = 1 / max(1, t - t0)
+
+``ax`` holds the average; the parameters themselves follow plain SGD. ``eta`` and ``mu`` are
+kept in the default float dtype and read back as PyTorch reads them, so both libraries round
+alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, step_counter
+
+
+class ASGD(Optimizer):
+    """ASGD, as ``torch.optim.ASGD``.
+
+    Args:
+        params: parameters or parameter groups to optimise.
+        lr: learning rate.
+        lambd: decay term.
+        alpha: power for the update of ``eta``.
+        t0: the step at which averaging starts.
+        weight_decay: L2 penalty added to the gradient.
+        foreach: accepted for PyTorch compatibility; pybigml has one implementation.
+        maximize: ascend instead of descend.
+        differentiable, capturable: unsupported (must be False).
+
+    Example::
+
+        >>> opt = optim.ASGD(model.parameters(), lr=0.01, t0=100)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+        >>> averaged = opt.state[p]["ax"]      # the averaged value of parameter p
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float | Tensor = 1e-2,
+        lambd: float = 1e-4,
+        alpha: float = 0.75,
+        t0: float = 1e6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not lr >= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not weight_decay >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if differentiable:
+            raise NotImplementedError("ASGD(differentiable=True) is not supported by pybigml")
+        if capturable:
+            raise NotImplementedError("ASGD(capturable=True) is not supported by pybigml")
+        defaults = {
+            "lr": lr,
+            "lambd": lambd,
+            "alpha": alpha,
+            "t0": t0,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        lambd = group["lambd"]
+        weight_decay = group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = step_counter()
+                state["eta"] = step_counter()
+                state["eta"]._data[...] = lr
+                state["mu"] = step_counter()
+                state["mu"]._data[...] = 1.0
+                state["ax"] = Tensor._make(np.zeros_like(p._data))
+            step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
+            step_t._data += 1
+
+            grad = -p.grad._data if group["maximize"] else p.grad._data
+            if weight_decay != 0:
+                grad = grad + weight_decay * p._data
+
+            # p = p * (1 - lambd * eta) - eta * g
+            eta = float(eta_t._data)
+            p._data *= 1 - lambd * eta
+            p._data -= eta * grad
+
+            # ax += mu * (p - ax), or ax = p while mu is 1 (before t0)
+            ax = state["ax"]._data
+            mu = float(mu_t._data)
+            if mu != 1:
+                scratch = np.subtract(p._data, ax)
+                scratch *= mu
+                ax += scratch
+            else:
+                ax[...] = p._data
+
+            step = float(step_t._data)
+            eta_t._data[...] = lr / ((1 + lambd * lr * step) ** group["alpha"])
+            mu_t._data[...] = 1 / max(1, step - group["t0"])
+            p._bump_version()
+            for buffer in state.values():  # every state tensor changed in place
+                buffer._bump_version()

@@ -26,6 +26,10 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..ops import pointwise
 from ..ops.attention import scaled_dot_product_attention as scaled_dot_product_attention
+from ..ops.conv import conv1d as conv1d
+from ..ops.conv import conv2d as conv2d
+from ..ops.conv import conv_transpose1d as conv_transpose1d
+from ..ops.conv import conv_transpose2d as conv_transpose2d
 from ..ops.inplace import inplace as _inplace_form
 from ..ops.linalg import linear as _linear
 from ..ops.pool import adaptive_avg_pool1d as adaptive_avg_pool1d

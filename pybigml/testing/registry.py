@@ -200,6 +200,18 @@ def _gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
 
 
+def _attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, is_causal: bool = False) -> Any:
+    """softmax(q k^T / sqrt(E), causal keys j <= i) v; a query with no key to attend to gives 0."""
+    scores = q @ k.swapaxes(-1, -2) / math.sqrt(max(q.shape[-1], 1))
+    if is_causal:
+        keep = np.tril(np.ones(scores.shape[-2:], bool))
+        scores = np.where(keep, scores, -np.inf)
+    top = scores.max(axis=-1, keepdims=True, initial=-np.inf)
+    weights = np.exp(scores - np.where(np.isfinite(top), top, 0))
+    total = weights.sum(axis=-1, keepdims=True)
+    return (weights / np.where(total > 0, total, 1)) @ v
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
@@ -778,6 +790,13 @@ LINEAR_ALGEBRA = (
     ),
     OpInfo(
         "bmm", lambda lib: lib.bmm, np.matmul, s.fixed_rank_operands("bmn", "bnp"), dtypes=NUMERIC
+    ),
+    OpInfo(
+        "nn.functional.scaled_dot_product_attention",
+        lambda lib: lib.nn.functional.scaled_dot_product_attention,
+        _attention,
+        s.fixed_rank_operands("ble", "bse", "bsv"),
+        variants=(Variant(), variant("causal", is_causal=True)),
     ),
     OpInfo(
         "outer", lambda lib: lib.outer, np.outer, s.fixed_rank_operands("m", "n"), dtypes=NUMERIC

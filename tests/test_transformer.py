@@ -535,12 +535,14 @@ def train_losses(lib: Any, model: Any, batches: np.ndarray, vocab: int) -> tuple
 
 
 # The two runs start from the same weights and see the same batches, so their losses differ
-# only by summation order inside the kernels (~eps per op). Adam divides each gradient by its
-# running RMS, which keeps relative differences about as they are rather than amplifying
-# them: measured over 50 steps, 2e-7 (float32) and 4e-16 (float64). The bounds leave 50x
-# room for other CPUs' rounding, and still catch any real difference (a wrong mask or
-# gradient moves the loss by > 1e-3 within a few steps).
-TRAINING_TOL = {"float32": 1e-5, "float64": 1e-13}
+# only by rounding inside the kernels (~eps per op; the fused attention kernel's float32
+# output and gradients are as close to a float64 reference as torch's own, ~1e-6 of their
+# scale, but round differently). Training carries each step's difference into the next
+# weights, so the float32 gap grows over the run: measured 4e-5 at step 50 (1e-7 at step 1),
+# while float64 stays at 4e-16 -- the arithmetic is the same. The bounds leave 2.5x and
+# 250x room, and still catch any real difference (a wrong mask or gradient moves the loss by
+# > 1e-3 within a few steps).
+TRAINING_TOL = {"float32": 1e-4, "float64": 1e-13}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

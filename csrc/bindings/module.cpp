@@ -16,6 +16,7 @@ namespace pybigml::bindings {
 void register_attention(py::module_& m);
 void register_conv(py::module_& m);
 void register_gemm(py::module_& m);
+void register_optim(py::module_& m);
 void register_pool(py::module_& m);
 void register_reduce(py::module_& m);
 }  // namespace pybigml::bindings
@@ -115,6 +116,7 @@ Returns:
   pybigml::bindings::register_attention(m);
   pybigml::bindings::register_conv(m);
   pybigml::bindings::register_gemm(m);
+  pybigml::bindings::register_optim(m);
   pybigml::bindings::register_pool(m);
   pybigml::bindings::register_reduce(m);
 }

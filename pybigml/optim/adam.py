@@ -11,8 +11,8 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``
 
 ``m`` and ``v`` start at zero, so early on they are biased towards zero; dividing by
 ``1 - beta^t`` removes that bias. ``step`` is kept as a 0-d float tensor, as PyTorch does.
-The arithmetic runs in the parameter's dtype in PyTorch's order of operations (the
-bias corrections in Python doubles), so both libraries round alike.
+The update is one fused native pass (``_C.adam_step``) in the parameter's dtype, in
+PyTorch's order of operations (the bias corrections in doubles), so both libraries round alike.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _C
 from .._tensor import Tensor
-from .optimizer import Optimizer, step_counter
+from .optimizer import Optimizer, kernel_arrays, step_counter, write_back
 
 
 class Adam(Optimizer):
@@ -123,39 +124,29 @@ class Adam(Optimizer):
             step_t._data += 1
             step = float(step_t._data)
 
-            grad = -p.grad._data if group["maximize"] else p.grad._data
-            if weight_decay != 0:
-                if group["decoupled_weight_decay"]:
-                    p._data *= 1 - lr * weight_decay
-                else:
-                    grad = grad + weight_decay * p._data
-
-            # In place, through one scratch array: a fresh temporary per operation
-            # costs more (page faults) than the arithmetic.
-            # m = beta1 * m + (1 - beta1) * g, computed as m += (1 - beta1) * (g - m).
-            exp_avg = state["exp_avg"]._data
-            scratch = np.subtract(grad, exp_avg)
-            scratch *= 1 - beta1
-            exp_avg += scratch
-            # v = beta2 * v + (1 - beta2) * g * g
-            exp_avg_sq = state["exp_avg_sq"]._data
-            exp_avg_sq *= beta2
-            np.multiply(grad, 1 - beta2, out=scratch)
-            scratch *= grad
-            exp_avg_sq += scratch
-            if amsgrad:
-                max_exp_avg_sq = state["max_exp_avg_sq"]._data
-                np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                exp_avg_sq = max_exp_avg_sq
-
-            # p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-            step_size = lr / (1 - beta1**step)
-            denom = np.sqrt(exp_avg_sq, out=scratch)
-            denom /= (1 - beta2**step) ** 0.5
-            denom += eps
-            update = np.multiply(exp_avg, -step_size)
-            update /= denom
-            p._data += update
+            # One fused pass over param, grad and the moments (csrc/cpu/optim.cpp), in
+            # PyTorch's order of operations.
+            max_sq = state["max_exp_avg_sq"]._data if amsgrad else None
+            written = [p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data, max_sq]
+            param, exp_avg, exp_avg_sq, max_sq_k, grad = kernel_arrays(
+                p._data, *written[1:], p.grad._data
+            )
+            _C.adam_step(
+                param,
+                grad,
+                exp_avg,
+                exp_avg_sq,
+                max_sq_k,
+                lr,
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                group["decoupled_weight_decay"],
+                group["maximize"],
+                step,
+            )
+            write_back(written, [param, exp_avg, exp_avg_sq, max_sq_k])
             p._bump_version()
             for buffer in state.values():  # every state tensor changed in place
                 buffer._bump_version()

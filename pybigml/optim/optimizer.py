@@ -131,6 +131,27 @@ def _register(hooks: OrderedDict, hook: Callable[..., Any], prepend: bool) -> Re
     return handle
 
 
+def kernel_arrays(param: np.ndarray, *arrays: np.ndarray | None) -> list[np.ndarray | None]:
+    """``param`` and ``arrays`` as the fused step kernels take them: C-contiguous, in the
+    parameter's float type (float32 for any other dtype). An array that already is so comes
+    back itself, to be updated in place; otherwise a copy, which :func:`write_back` returns
+    to the original after the kernel ran."""
+    work = np.float64 if param.dtype == np.float64 else np.float32
+    return [
+        a
+        if a is None or (a.dtype == work and a.flags.c_contiguous and a.flags.writeable)
+        else np.ascontiguousarray(a, dtype=work)
+        for a in (param, *arrays)
+    ]
+
+
+def write_back(originals: list[np.ndarray | None], worked: list[np.ndarray | None]) -> None:
+    """Copy each kernel array that was a stand-in back into the array it stood for."""
+    for original, used in zip(originals, worked):
+        if original is not None and used is not original:
+            original[...] = used
+
+
 def step_counter() -> Tensor:
     """A fresh ``state["step"]``: a 0-d float tensor of the default dtype, as PyTorch keeps it."""
     return Tensor._make(np.zeros((), dtype=get_default_dtype()._np))

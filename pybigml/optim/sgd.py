@@ -8,8 +8,9 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``
     d   = g + momentum * b_t   if nesterov   else   b_t     (d = g when momentum == 0)
     p   = p - lr * d
 
-The update runs on the arrays directly (no graph is recorded), in place, and bumps each
-parameter's version counter so a graph that saved it sees the change.
+The update is one fused native pass (``_C.sgd_step``) over the arrays (no graph is
+recorded), in place, and bumps each parameter's version counter so a graph that saved it
+sees the change.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
+from .. import _C
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, kernel_arrays, write_back
 
 
 class SGD(Optimizer):
@@ -90,19 +94,28 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            d_p = -p.grad._data if maximize else p.grad._data
-            if weight_decay != 0:
-                d_p = d_p + weight_decay * p._data
+            buf = None
+            first_step = False
             if momentum != 0:
                 state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = Tensor._make(d_p.copy())
-                    state["momentum_buffer"] = buf
-                else:
-                    buf._data *= momentum
-                    buf._data += (1 - dampening) * d_p
-                    buf._bump_version()
-                d_p = d_p + momentum * buf._data if nesterov else buf._data
-            p._data -= lr * d_p
+                if state.get("momentum_buffer") is None:
+                    state["momentum_buffer"] = Tensor._make(np.zeros_like(p._data))
+                    first_step = True  # the kernel sets the buffer to the gradient
+                buf = state["momentum_buffer"]
+                buf._bump_version()
+            written = [p._data, None if buf is None else buf._data]
+            param, buffer, grad = kernel_arrays(p._data, written[1], p.grad._data)
+            _C.sgd_step(
+                param,
+                grad,
+                buffer,
+                lr,
+                momentum,
+                dampening,
+                weight_decay,
+                nesterov,
+                maximize,
+                first_step,
+            )
+            write_back(written, [param, buffer])
             p._bump_version()

@@ -1,4 +1,5 @@
-"""``Linear`` (``y = x W^T + b``), ``Bilinear`` (``y = x1^T A x2 + b``) and ``Identity``."""
+"""``Linear`` (``y = x W^T + b``), ``LazyLinear``, ``Bilinear`` (``y = x1^T A x2 + b``) and
+``Identity``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .._tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter
 
 
 class Identity(Module):
@@ -81,6 +82,47 @@ class Linear(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
+
+
+class LazyLinear(Linear):
+    """A ``Linear`` whose ``in_features`` is taken from its first input: until then its
+    weight and bias are ``UninitializedParameter``s; the first call materialises them (the
+    same objects, so an optimizer may be built before it), draws their initial values, and
+    the module becomes a ``Linear``.
+
+    Args:
+        out_features: size of each output sample.
+        bias: learn an additive bias.
+        device, dtype: as for ``Linear``.
+    """
+
+    cls_to_become = Linear
+
+    def __init__(
+        self, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self.weight = UninitializedParameter(dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.in_features:
+            super().reset_parameters()
+
+    def forward(self, input: Tensor) -> Tensor:
+        if isinstance(self.weight, UninitializedParameter):
+            self.in_features = input.shape[-1]
+            self.weight.materialize((self.out_features, self.in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.reset_parameters()
+            self.__class__ = self.cls_to_become
+        return F.linear(input, self.weight, self.bias)
 
 
 class Bilinear(Module):

@@ -223,6 +223,11 @@ class Module:
                     "(pybigml.nn.Parameter or None expected)"
                 )
             self.register_parameter(name, value)
+        elif isinstance(value, Tensor) and getattr(value, "_is_buffer", False):
+            if d.get("_buffers") is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            self._forget(name, self._parameters, self._modules)
+            self.register_buffer(name, value, persistent=value.persistent)
         elif isinstance(value, Module):
             if d.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")

@@ -1,4 +1,5 @@
-"""``Parameter``: a tensor that a ``Module`` registers as one of its learnable weights."""
+"""``Parameter`` (a tensor a ``Module`` registers as a learnable weight), ``Buffer`` (one it
+registers as state) and ``UninitializedParameter`` (the placeholder of lazy layers)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,49 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol: int) -> Any:
         return (type(self), (Tensor._make(self._data.copy()), self.requires_grad))
+
+
+class _BufferMeta(type):
+    # ``isinstance(t, Buffer)`` is True for the tensors ``Buffer(...)`` marked: a buffer stays
+    # a plain Tensor, as in PyTorch.
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and getattr(obj, "_is_buffer", False)
+
+
+class Buffer(metaclass=_BufferMeta):
+    """Marks a tensor to be registered as a buffer when assigned to a module attribute
+    (``self.running = nn.Buffer(pybigml.zeros(3), persistent=False)``).
+
+    Args:
+        data: the tensor (detached); ``None`` gives an empty float tensor.
+        persistent: whether it goes into ``state_dict``.
+    """
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:  # type: ignore[misc]
+        t = Tensor._make(np.empty(0, dtype=np.float32)) if data is None else data.detach()
+        t._is_buffer = True
+        t.persistent = persistent
+        return t
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (lazy layers). ``materialize(shape)`` gives
+    it its storage in place, so optimizers built before the first forward see the result."""
+
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> None:
+        from .._dtype import get_default_dtype, to_dtype
+
+        super().__init__(None, requires_grad)
+        self._pending_dtype = get_default_dtype() if dtype is None else to_dtype(dtype)
+
+    def materialize(self, shape: tuple[int, ...], device: Any = None, dtype: Any = None) -> None:
+        from .._dtype import to_dtype
+
+        np_dtype = (self._pending_dtype if dtype is None else to_dtype(dtype))._np
+        self._data = np.empty(tuple(shape), dtype=np_dtype)
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"

@@ -4,7 +4,8 @@
   ``clip_grads_with_norm_``;
 * :mod:`convert_parameters`: ``parameters_to_vector``, ``vector_to_parameters``;
 * :mod:`rnn`: ``PackedSequence``, ``pack_padded_sequence``, ``pad_packed_sequence``,
-  ``pad_sequence``, ``pack_sequence`` and their inverses.
+  ``pad_sequence``, ``pack_sequence`` and their inverses;
+* :mod:`reparametrize`: ``weight_norm``, ``spectral_norm`` and their removal.
 """
 
 from . import rnn
@@ -16,6 +17,7 @@ from .clip_grad import (
     get_total_norm,
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .reparametrize import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = [
     "clip_grad_norm",
@@ -24,6 +26,10 @@ __all__ = [
     "clip_grads_with_norm_",
     "get_total_norm",
     "parameters_to_vector",
+    "remove_spectral_norm",
+    "remove_weight_norm",
+    "spectral_norm",
+    "weight_norm",
     "rnn",
     "vector_to_parameters",
 ]

@@ -33,6 +33,15 @@ from .ops.reduction import vector_norm
 from .ops.shape import diagonal
 
 __all__ = [
+    "cholesky_ex",
+    "cond",
+    "inv_ex",
+    "lstsq",
+    "matrix_exp",
+    "matrix_rank",
+    "solve_ex",
+    "solve_triangular",
+    "vander",
     "qr",
     "cholesky",
     "cross",
@@ -496,6 +505,109 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     return (x * y).sum(dim)
 
 
+# ----------------------------------------------------------------------------- more solvers
+def solve_triangular(
+    A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False
+) -> Tensor:
+    """The solution of ``A X = B`` (``X A = B`` when not ``left``) reading only the upper or
+    lower triangle of ``A`` (with a unit diagonal when ``unitriangular``)."""
+    T = A.triu() if upper else A.tril()
+    if unitriangular:
+        T = T - _diag_embed(diagonal(T, 0, -2, -1)) + eye(A.shape[-1], dtype=A.dtype)
+    return solve(T, B, left=left)
+
+
+def matrix_rank(
+    A: Tensor, *, atol: float | None = None, rtol: float | None = None, hermitian: bool = False
+) -> Tensor:
+    """The number of singular values above ``max(atol, rtol * s_max)`` (rtol defaults to
+    eps * max(m, n))."""
+    s = svdvals(A).detach()
+    if rtol is None:
+        rtol = (
+            0.0
+            if atol is not None and atol > 0
+            else np.finfo(A._data.dtype).eps * max(A.shape[-2:])
+        )
+    smax = s.amax(-1, keepdim=True) if s.shape[-1] else s
+    cutoff = (smax * rtol).clamp_min(atol or 0.0)
+    return (s > cutoff).sum(-1)
+
+
+def cond(A: Tensor, p: Any = None) -> Tensor:
+    """The condition number ``||A|| ||A^-1||`` (for ``p`` None or 2: ``s_max / s_min``)."""
+    if p is None or p in (2, -2):
+        s = svdvals(A)
+        big, small = s.amax(-1), s.amin(-1)
+        return small / big if p == -2 else big / small
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+_lstsq_result = namedtuple("lstsq", ("solution", "residuals", "rank", "singular_values"))
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> tuple:
+    """The least-squares solution ``X`` minimising ``||A X - B||`` (through the
+    pseudo-inverse, so it is differentiable); ``residuals``, ``rank`` and ``singular_values``
+    come back empty, as PyTorch's default CPU driver returns them."""
+    vector = B.ndim == A.ndim - 1
+    rhs = B.unsqueeze(-1) if vector else B
+    X = matmul(pinv(A, rtol=rcond), rhs)
+    X = X.squeeze(-1) if vector else X
+    empty = _make(np.zeros((0,), dtype=A._data.dtype))
+    return _lstsq_result(X, empty, _make(np.zeros((0,), dtype=np.int64)), empty)
+
+
+_inv_ex = namedtuple("inv_ex", ("inverse", "info"))
+_cholesky_ex = namedtuple("cholesky_ex", ("L", "info"))
+_solve_ex = namedtuple("solve_ex", ("result", "info"))
+
+
+def _info(A: Tensor) -> Tensor:
+    return _make(np.zeros(A.shape[:-2], dtype=np.int32))
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple[Tensor, Tensor]:
+    """``(inv(A), info)``; pybigml raises on a singular matrix, so ``info`` is 0."""
+    return _inv_ex(inv(A), _info(A))
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
+    """``(cholesky(A), info)``; pybigml raises on a non-positive-definite matrix."""
+    return _cholesky_ex(cholesky(A, upper=upper), _info(A))
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> tuple:
+    """``(solve(A, B), info)``; pybigml raises on a singular matrix."""
+    return _solve_ex(solve(A, B, left=left), _info(A))
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """The Vandermonde matrix with increasing powers ``x^0, x^1, ..., x^(N-1)`` along the
+    last dim."""
+    n = x.shape[-1] if N is None else N
+    powers = _make(np.arange(n).astype(x._data.dtype))
+    return x.unsqueeze(-1) ** powers
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """``exp(A)`` of square matrices: scale A by 2^-s so its norm is below 1/2, sum the Taylor
+    series to 18 terms (error below eps there), square s times. Written with matmuls, so it
+    differentiates."""
+    _check_square("matrix_exp", A)
+    norm = float(np.max(np.abs(A._data).sum(-1))) if A.numel() else 0.0
+    s = max(0, int(math.ceil(math.log2(norm / 0.5)))) if norm > 0.5 else 0
+    X = A / (2.0**s)
+    result = eye(A.shape[-1], dtype=A.dtype) + X * 0
+    term = result
+    for k in range(1, 19):
+        term = matmul(term, X) / k
+        result = result + term
+    for _ in range(s):
+        result = matmul(result, result)
+    return result
+
+
 # ----------------------------------------------------------------------------- top-level names
 # ``torch.inverse``, ``torch.det`` ... and the matching Tensor methods.
 def inverse(input: Tensor) -> Tensor:
@@ -524,6 +636,7 @@ def trace(input: Tensor) -> Tensor:
 
 
 TOP_LEVEL = {
+    "matrix_exp": matrix_exp,
     "inverse": inverse,
     "det": det,
     "logdet": logdet,

@@ -224,3 +224,53 @@ def test_global_switches_are_recorded():
     assert pybigml.compile(model) is model
     assert pybigml.compile(mode="max-autotune")(model) is model
     assert pybigml.inf == math.inf and pybigml.pi == math.pi
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["matrix_exp", "cond", "vander", "lstsq", "solve_triangular upper", "solve_triangular unit"],
+)
+def test_more_linalg_matches_torch(name):
+    rng = np.random.default_rng(21)
+    a = _matrix(21, (2, 3, 3)) * 0.3
+    b = rng.standard_normal((2, 5, 3))
+    c = rng.standard_normal((2, 5, 2))
+    cases = {
+        "matrix_exp": (lambda L, x: L.linalg.matrix_exp(x), (a,)),
+        "cond": (lambda L, x: L.linalg.cond(x), (a,)),
+        "vander": (lambda L, x: L.linalg.vander(x, N=4), (a[0, 0],)),
+        "lstsq": (lambda L, x, y: L.linalg.lstsq(x, y).solution, (b, c)),
+        "solve_triangular upper": (
+            lambda L, x, y: L.linalg.solve_triangular(x, y, upper=True),
+            (a, c[:, :3]),
+        ),
+        "solve_triangular unit": (
+            lambda L, x, y: L.linalg.solve_triangular(x, y, upper=False, unitriangular=True),
+            (a, c[:, :3]),
+        ),
+    }
+    fn, args = cases[name]
+    _compare(lambda *t: fn(pybigml, *t), lambda *t: fn(torch, *t), *args)
+
+
+def test_rank_and_ex_variants_match_torch():
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert pybigml.linalg.matrix_rank(pybigml.tensor(singular)).item() == 1
+    a = _matrix(22, (3, 3))
+    ours, info = pybigml.linalg.inv_ex(pybigml.tensor(a))
+    _close(ours, torch.linalg.inv(torch.tensor(a)))
+    assert info.item() == 0 and info.dtype == pybigml.int32
+    spd = _matrix(23, (3, 3), spd=True)
+    _close(
+        pybigml.linalg.cholesky_ex(pybigml.tensor(spd)).L, torch.linalg.cholesky(torch.tensor(spd))
+    )
+    rhs = np.ones(3)
+    _close(
+        pybigml.linalg.solve_ex(pybigml.tensor(a), pybigml.tensor(rhs)).result,
+        torch.linalg.solve(torch.tensor(a), torch.tensor(rhs)),
+    )
+    x = np.array([-2.5, -1.5, 0.5, 1.5, 2.5])
+    assert np.array_equal(
+        pybigml.special.round(pybigml.tensor(x)).numpy(),
+        torch.special.round(torch.tensor(x)).numpy(),
+    )

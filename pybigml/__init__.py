@@ -57,7 +57,7 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from ._repr import set_printoptions
 from .serialization import load, save
 from . import _methods  # binds the ops onto Tensor as methods and operators
-from . import cuda, distributions, linalg, nn, optim, special, testing, utils
+from . import cuda, distributions, func, linalg, nn, optim, special, testing, utils
 from ._config import (
     are_deterministic_algorithms_enabled,
     compile,

@@ -8,7 +8,7 @@
 * :mod:`reparametrize`: ``weight_norm``, ``spectral_norm`` and their removal.
 """
 
-from . import rnn
+from . import rnn, stateless
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -31,5 +31,6 @@ __all__ = [
     "spectral_norm",
     "weight_norm",
     "rnn",
+    "stateless",
     "vector_to_parameters",
 ]

@@ -10,7 +10,7 @@ from ..ops.creation import arange, rand
 from ..ops.pointwise import exp, log1p, where
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _BinaryProbsLogits, broadcast_all
 
 
 def bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
@@ -19,7 +19,7 @@ def bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
     return logits.clamp(min=0) - logits * target + log1p(exp(-logits.abs()))
 
 
-class Bernoulli(Distribution):
+class Bernoulli(_BinaryProbsLogits, Distribution):
     """Bernoulli distribution: 1 with probability ``probs``, else 0.
 
     Args:
@@ -35,12 +35,7 @@ class Bernoulli(Distribution):
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
+        self._set_probs_or_logits(probs, logits)
         self._param = self.probs if probs is not None else self.logits
         super().__init__(self._param.size(), validate_args=validate_args)
 
@@ -49,14 +44,6 @@ class Bernoulli(Distribution):
         new = self._expand_params(new, batch_shape, ("probs", "logits"))
         new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
         return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> Any:

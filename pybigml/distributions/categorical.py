@@ -12,7 +12,7 @@ from ..ops.creation import arange, full, rand
 from ..ops.shape import broadcast_tensors
 from . import constraints
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import check_probs_or_logits, lazy_property, logits_to_probs, probs_to_logits
 
 
 class Categorical(Distribution):
@@ -39,8 +39,7 @@ class Categorical(Distribution):
         logits: Tensor | None = None,
         validate_args: bool | None = None,
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        check_probs_or_logits(probs, logits)
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
@@ -114,3 +113,23 @@ class Categorical(Distribution):
         values = arange(self._num_events, dtype=int64)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
+
+
+class _CategoricalView:
+    """``probs``, ``logits`` and ``param_shape`` of a distribution built on the
+    :class:`Categorical` it keeps as ``_categorical`` (OneHotCategorical, Multinomial,
+    ExpRelaxedCategorical)."""
+
+    _categorical: Categorical
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape

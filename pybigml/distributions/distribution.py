@@ -146,6 +146,11 @@ class Distribution:
             if name in self.__dict__:
                 value = self.__dict__[name]
                 setattr(new, name, value.expand(batch_shape + tuple(value.shape[n_batch:])))
+        return self._init_expanded(new, batch_shape)
+
+    def _init_expanded(self, new: Distribution, batch_shape: Any) -> Distribution:
+        """Give ``new``, an expanded copy of this distribution, ``batch_shape``, this event
+        shape and this validation setting (without validating it again)."""
         Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new

@@ -53,9 +53,7 @@ class Independent(Distribution):
         n = self.reinterpreted_batch_ndims
         new.base_dist = self.base_dist.expand(batch_shape + self._event_shape[:n])
         new.reinterpreted_batch_ndims = n
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._init_expanded(new, batch_shape)
 
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]

@@ -7,11 +7,11 @@ from typing import Any
 from .._tensor import Tensor
 from ..nn.functional import one_hot
 from . import constraints
-from .categorical import Categorical
+from .categorical import Categorical, _CategoricalView
 from .distribution import Distribution
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(_CategoricalView, Distribution):
     """Categorical distribution whose samples are one-hot vectors of length K.
 
     Args:
@@ -38,25 +38,11 @@ class OneHotCategorical(Distribution):
     def expand(self, batch_shape: Any, _instance: Any = None) -> OneHotCategorical:
         new = self._get_checked_instance(OneHotCategorical, _instance)
         new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._init_expanded(new, batch_shape)
 
     @property
     def _param(self) -> Tensor:
         return self._categorical._param
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> Any:
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:

@@ -9,14 +9,14 @@ from ..ops.creation import full_like, rand
 from ..ops.pointwise import log
 from ..ops.special import lgamma
 from . import constraints
-from .categorical import Categorical
+from .categorical import Categorical, _CategoricalView
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
 from .utils import broadcast_all, clamp_probs
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(_CategoricalView, Distribution):
     """The log of a :class:`RelaxedOneHotCategorical` sample: a log-softmax of
     ``(logits + Gumbel noise) / temperature``.
 
@@ -48,21 +48,7 @@ class ExpRelaxedCategorical(Distribution):
         new = self._get_checked_instance(ExpRelaxedCategorical, _instance)
         new.temperature = self.temperature
         new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def param_shape(self) -> Any:
-        return self._categorical.param_shape
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
+        return self._init_expanded(new, batch_shape)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)

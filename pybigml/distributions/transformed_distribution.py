@@ -7,7 +7,7 @@ from typing import Any
 from .._tensor import Tensor
 from ..autograd import no_grad
 from . import constraints
-from .distribution import Distribution, _as_size
+from .distribution import Distribution
 from .independent import Independent
 from .transforms import Transform
 from .utils import sum_rightmost
@@ -62,9 +62,7 @@ class TransformedDistribution(Distribution):
         new = self._get_checked_instance(TransformedDistribution, _instance)
         new.base_dist = self.base_dist.expand(batch_shape)
         new.transforms = self.transforms
-        Distribution.__init__(new, _as_size(batch_shape), self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._init_expanded(new, batch_shape)
 
     @constraints.dependent_property(is_discrete=False)
     def support(self) -> constraints.Constraint:

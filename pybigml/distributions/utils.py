@@ -88,6 +88,34 @@ class lazy_property:
         return value
 
 
+def check_probs_or_logits(probs: Any, logits: Any) -> None:
+    """Raise PyTorch's ``ValueError`` unless exactly one of ``probs`` and ``logits`` is given."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+class _BinaryProbsLogits:
+    """The ``probs``/``logits`` pair of a distribution over one success probability per
+    batch element (Bernoulli, Binomial, Geometric, LogitRelaxedBernoulli): the one given is
+    stored, the other is computed from it on first use."""
+
+    def _set_probs_or_logits(self, probs: Any, logits: Any, *others: Any) -> tuple[Tensor, ...]:
+        """Store ``probs`` or ``logits`` (exactly one must be given), broadcast with
+        ``others``; return ``others`` broadcast, in their order."""
+        check_probs_or_logits(probs, logits)
+        *others_b, param = broadcast_all(*others, probs if probs is not None else logits)
+        setattr(self, "probs" if probs is not None else "logits", param)
+        return tuple(others_b)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+
 def numpy_sample(draw: str, shape: Any, dtype: Any, *params: Tensor) -> Tensor:
     """Samples from the default generator's numpy method ``draw`` (``"standard_gamma"``,
     ``"poisson"``, ``"binomial"`` ...) with the parameters broadcast to ``shape``, so that

@@ -6,7 +6,7 @@ calls the function of the same name in ``pybigml.nn.functional``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .._tensor import Tensor
 from . import functional as F
@@ -27,6 +27,8 @@ def _pair(value: _Size) -> tuple:
 
 
 class _MaxPoolNd(Module):
+    _function: Callable[..., Tensor | tuple[Tensor, Tensor]]  # F.max_pool1d or F.max_pool2d
+
     def __init__(
         self,
         kernel_size: _Size,
@@ -44,6 +46,17 @@ class _MaxPoolNd(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return self._function(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -59,16 +72,7 @@ class MaxPool1d(_MaxPoolNd):
         tensor([[[3., 5.]]])
     """
 
-    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return F.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _function = staticmethod(F.max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -79,26 +83,27 @@ class MaxPool2d(_MaxPoolNd):
         pybigml.Size([1, 3, 4, 4])
     """
 
-    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _function = staticmethod(F.max_pool2d)
 
 
-class AvgPool1d(Module):
-    """Average pooling over ``(N, C, L)`` or ``(C, L)``; see ``F.avg_pool1d``.
+class _WindowPoolNd(Module):
+    """A pooling layer configured by ``kernel_size``, ``stride`` (default: ``kernel_size``)
+    and ``padding``, stored through ``_size``: as given, or as tuples (``_single``,
+    ``_pair``) where PyTorch's layer stores them so."""
 
-    Example:
-        >>> nn.AvgPool1d(2)(pybigml.tensor([[[1.0, 3.0, 2.0, 6.0]]]))
-        tensor([[[2., 4.]]])
-    """
+    _size = staticmethod(lambda value: value)
 
+    def __init__(self, kernel_size: _Size, stride: _Size | None = None, padding: _Size = 0) -> None:
+        super().__init__()
+        self.kernel_size = self._size(kernel_size)
+        self.stride = self._size(stride if stride is not None else kernel_size)
+        self.padding = self._size(padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AvgPoolNd(_WindowPoolNd):
     def __init__(
         self,
         kernel_size: _Size,
@@ -107,12 +112,20 @@ class AvgPool1d(Module):
         ceil_mode: bool = False,
         count_include_pad: bool = True,
     ) -> None:
-        super().__init__()
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if stride is not None else kernel_size)
-        self.padding = _single(padding)
+        super().__init__(kernel_size, stride, padding)
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
+
+
+class AvgPool1d(_AvgPoolNd):
+    """Average pooling over ``(N, C, L)`` or ``(C, L)``; see ``F.avg_pool1d``.
+
+    Example:
+        >>> nn.AvgPool1d(2)(pybigml.tensor([[[1.0, 3.0, 2.0, 6.0]]]))
+        tensor([[[2., 4.]]])
+    """
+
+    _size = staticmethod(_single)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool1d(
@@ -124,11 +137,8 @@ class AvgPool1d(Module):
             self.count_include_pad,
         )
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool2d(Module):
+class AvgPool2d(_AvgPoolNd):
     """Average pooling over ``(N, C, H, W)`` or ``(C, H, W)``; see ``F.avg_pool2d``.
 
     Example:
@@ -145,12 +155,7 @@ class AvgPool2d(Module):
         count_include_pad: bool = True,
         divisor_override: int | None = None,
     ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
@@ -163,9 +168,6 @@ class AvgPool2d(Module):
             self.count_include_pad,
             self.divisor_override,
         )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _AdaptivePoolNd(Module):
@@ -226,19 +228,10 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
-class _MaxUnpoolNd(Module):
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class MaxUnpool1d(_MaxUnpoolNd):
+class MaxUnpool1d(_WindowPoolNd):
     """The partial inverse of ``MaxPool1d``; see ``F.max_unpool1d``."""
 
-    def __init__(self, kernel_size: _Size, stride: _Size | None = None, padding: _Size = 0) -> None:
-        super().__init__()
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if stride is not None else kernel_size)
-        self.padding = _single(padding)
+    _size = staticmethod(_single)
 
     def forward(
         self, input: Tensor, indices: Tensor, output_size: Sequence[int] | None = None
@@ -248,7 +241,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
         )
 
 
-class MaxUnpool2d(_MaxUnpoolNd):
+class MaxUnpool2d(_WindowPoolNd):
     """The partial inverse of ``MaxPool2d``; see ``F.max_unpool2d``.
 
     Example:
@@ -258,11 +251,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
                  [0., 3.]]])
     """
 
-    def __init__(self, kernel_size: _Size, stride: _Size | None = None, padding: _Size = 0) -> None:
-        super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride if stride is not None else kernel_size)
-        self.padding = _pair(padding)
+    _size = staticmethod(_pair)
 
     def forward(
         self, input: Tensor, indices: Tensor, output_size: Sequence[int] | None = None

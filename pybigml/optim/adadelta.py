@@ -21,7 +21,16 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, step_counter
+from .optimizer import (
+    Optimizer,
+    average_square_,
+    bump_versions,
+    check_hyperparameters,
+    penalised_grad,
+    reject_unsupported,
+    step_counter,
+    zeros_state,
+)
 
 
 class Adadelta(Optimizer):
@@ -56,20 +65,11 @@ class Adadelta(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_hyperparameters(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if differentiable:
-            raise NotImplementedError("Adadelta(differentiable=True) is not supported by pybigml")
-        if capturable:
-            raise NotImplementedError("Adadelta(capturable=True) is not supported by pybigml")
+        check_hyperparameters(eps=eps, weight_decay=weight_decay)
+        reject_unsupported("Adadelta", differentiable=differentiable, capturable=capturable)
         defaults = {
             "lr": lr,
             "rho": rho,
@@ -86,27 +86,21 @@ class Adadelta(Optimizer):
         lr = float(group["lr"])
         rho = group["rho"]
         eps = group["eps"]
-        weight_decay = group["weight_decay"]
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self.state[p]
             if not state:
                 state["step"] = step_counter()
-                state["square_avg"] = Tensor._make(np.zeros_like(p._data))
-                state["acc_delta"] = Tensor._make(np.zeros_like(p._data))
+                state["square_avg"] = zeros_state(p)
+                state["acc_delta"] = zeros_state(p)
             state["step"]._data += 1
 
-            grad = -p.grad._data if group["maximize"] else p.grad._data
-            if weight_decay != 0:
-                grad = grad + weight_decay * p._data
+            grad = penalised_grad(p, group)
 
             # v = rho * v + (1 - rho) * g * g
             square_avg = state["square_avg"]._data
-            square_avg *= rho
-            scratch = np.multiply(grad, 1 - rho)
-            scratch *= grad
-            square_avg += scratch
+            scratch = average_square_(square_avg, grad, rho)
             # dx = sqrt(u + eps) / sqrt(v + eps) * g
             std = np.add(square_avg, eps)
             np.sqrt(std, out=std)
@@ -116,13 +110,8 @@ class Adadelta(Optimizer):
             delta /= std
             delta *= grad
             # u = rho * u + (1 - rho) * dx * dx
-            acc_delta *= rho
-            np.multiply(delta, 1 - rho, out=scratch)
-            scratch *= delta
-            acc_delta += scratch
+            average_square_(acc_delta, delta, rho, scratch)
             # p -= lr * dx
             delta *= -lr
             p._data += delta
-            p._bump_version()
-            for buffer in state.values():  # every state tensor changed in place
-                buffer._bump_version()
+            bump_versions(p, state)

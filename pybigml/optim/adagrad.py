@@ -21,7 +21,13 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, step_counter
+from .optimizer import (
+    Optimizer,
+    check_hyperparameters,
+    penalised_grad,
+    reject_unsupported,
+    step_counter,
+)
 
 
 class Adagrad(Optimizer):
@@ -58,22 +64,14 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not lr_decay >= 0.0:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not initial_accumulator_value >= 0.0:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if differentiable:
-            raise NotImplementedError("Adagrad(differentiable=True) is not supported by pybigml")
+        check_hyperparameters(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
+        reject_unsupported("Adagrad", differentiable=differentiable)
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -100,7 +98,6 @@ class Adagrad(Optimizer):
 
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
-        weight_decay = group["weight_decay"]
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -111,9 +108,7 @@ class Adagrad(Optimizer):
             step_t._data += 1
             step = float(step_t._data)
 
-            grad = -p.grad._data if group["maximize"] else p.grad._data
-            if weight_decay != 0:
-                grad = grad + weight_decay * p._data
+            grad = penalised_grad(p, group)
             clr = lr / (1 + (step - 1) * group["lr_decay"])
 
             # s += g * g;  p -= lr_t * g / (sqrt(s) + eps), with as few temporaries as

@@ -20,7 +20,16 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, step_counter
+from .optimizer import (
+    Optimizer,
+    bump_versions,
+    check_hyperparameters,
+    lerp_,
+    penalised_grad,
+    reject_unsupported,
+    step_counter,
+    zeros_state,
+)
 
 
 class Adamax(Optimizer):
@@ -55,22 +64,8 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if differentiable:
-            raise NotImplementedError("Adamax(differentiable=True) is not supported by pybigml")
-        if capturable:
-            raise NotImplementedError("Adamax(capturable=True) is not supported by pybigml")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
+        reject_unsupported("Adamax", differentiable=differentiable, capturable=capturable)
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -86,27 +81,22 @@ class Adamax(Optimizer):
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         beta1, beta2 = group["betas"]
-        weight_decay = group["weight_decay"]
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self.state[p]
             if not state:
                 state["step"] = step_counter()
-                state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
-                state["exp_inf"] = Tensor._make(np.zeros_like(p._data))
+                state["exp_avg"] = zeros_state(p)
+                state["exp_inf"] = zeros_state(p)
             step_t = state["step"]
             step_t._data += 1
 
-            grad = -p.grad._data if group["maximize"] else p.grad._data
-            if weight_decay != 0:
-                grad = grad + weight_decay * p._data
+            grad = penalised_grad(p, group)
 
             # m += (1 - beta1) * (g - m)
             exp_avg = state["exp_avg"]._data
-            scratch = np.subtract(grad, exp_avg)
-            scratch *= 1 - beta1
-            exp_avg += scratch
+            scratch = lerp_(exp_avg, grad, 1 - beta1)
             # u = max(beta2 * u, |g| + eps)
             exp_inf = state["exp_inf"]._data
             exp_inf *= beta2
@@ -119,6 +109,4 @@ class Adamax(Optimizer):
             np.multiply(exp_avg, -clr, out=scratch)
             scratch /= exp_inf
             p._data += scratch
-            p._bump_version()
-            for buffer in state.values():  # every state tensor changed in place
-                buffer._bump_version()
+            bump_versions(p, state)

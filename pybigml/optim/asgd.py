@@ -25,7 +25,15 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, step_counter
+from .optimizer import (
+    Optimizer,
+    bump_versions,
+    check_hyperparameters,
+    penalised_grad,
+    reject_unsupported,
+    step_counter,
+    zeros_state,
+)
 
 
 class ASGD(Optimizer):
@@ -62,16 +70,8 @@ class ASGD(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if differentiable:
-            raise NotImplementedError("ASGD(differentiable=True) is not supported by pybigml")
-        if capturable:
-            raise NotImplementedError("ASGD(capturable=True) is not supported by pybigml")
+        check_hyperparameters(lr=lr, weight_decay=weight_decay)
+        reject_unsupported("ASGD", differentiable=differentiable, capturable=capturable)
         defaults = {
             "lr": lr,
             "lambd": lambd,
@@ -88,24 +88,19 @@ class ASGD(Optimizer):
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         lambd = group["lambd"]
-        weight_decay = group["weight_decay"]
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self.state[p]
             if not state:
                 state["step"] = step_counter()
-                state["eta"] = step_counter()
-                state["eta"]._data[...] = lr
-                state["mu"] = step_counter()
-                state["mu"]._data[...] = 1.0
-                state["ax"] = Tensor._make(np.zeros_like(p._data))
+                state["eta"] = step_counter(lr)
+                state["mu"] = step_counter(1.0)
+                state["ax"] = zeros_state(p)
             step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
             step_t._data += 1
 
-            grad = -p.grad._data if group["maximize"] else p.grad._data
-            if weight_decay != 0:
-                grad = grad + weight_decay * p._data
+            grad = penalised_grad(p, group)
 
             # p = p * (1 - lambd * eta) - eta * g
             eta = float(eta_t._data)
@@ -125,6 +120,4 @@ class ASGD(Optimizer):
             step = float(step_t._data)
             eta_t._data[...] = lr / ((1 + lambd * lr * step) ** group["alpha"])
             mu_t._data[...] = 1 / max(1, step - group["t0"])
-            p._bump_version()
-            for buffer in state.values():  # every state tensor changed in place
-                buffer._bump_version()
+            bump_versions(p, state)

@@ -152,9 +152,102 @@ def write_back(originals: list[np.ndarray | None], worked: list[np.ndarray | Non
             original[...] = used
 
 
-def step_counter() -> Tensor:
-    """A fresh ``state["step"]``: a 0-d float tensor of the default dtype, as PyTorch keeps it."""
-    return Tensor._make(np.zeros((), dtype=get_default_dtype()._np))
+def step_counter(value: float = 0.0) -> Tensor:
+    """A fresh ``state["step"]`` (or another scalar state, starting at ``value``): a 0-d float
+    tensor of the default dtype, as PyTorch keeps it."""
+    return Tensor._make(np.full((), value, dtype=get_default_dtype()._np))
+
+
+def zeros_state(p: Tensor) -> Tensor:
+    """A fresh per-parameter buffer: zeros of ``p``'s shape and dtype."""
+    return Tensor._make(np.zeros_like(p._data))
+
+
+# How PyTorch's messages name the hyper-parameters whose ranges they check; any other is
+# "<name> value" ("Invalid weight_decay value: -1").
+_HYPERPARAMETER_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_hyperparameters(**values: Any) -> None:
+    """Raise PyTorch's ``ValueError`` for the first hyper-parameter out of its range, checking
+    in the order given: ``betas`` must each lie in ``[0, 1)``, every other value must be
+    ``>= 0`` (``lr`` may be a one-element tensor).
+
+    Raises:
+        ValueError: with PyTorch's message ("Invalid learning rate: -1").
+    """
+    for name, value in values.items():
+        if name == "betas":
+            for i, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+            continue
+        if name == "lr" and isinstance(value, Tensor) and value.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not value >= 0.0:
+            label = _HYPERPARAMETER_LABELS.get(name, f"{name} value")
+            raise ValueError(f"Invalid {label}: {value}")
+
+
+def reject_unsupported(optimizer: str, **flags: bool) -> None:
+    """Raise ``NotImplementedError`` for the first of PyTorch's flags (``differentiable``,
+    ``capturable``) that is set: pybigml's optimizers implement only the plain step."""
+    for flag, value in flags.items():
+        if value:
+            raise NotImplementedError(f"{optimizer}({flag}=True) is not supported by pybigml")
+
+
+def penalised_grad(p: Tensor, group: dict[str, Any], decoupled: bool = False) -> np.ndarray:
+    """``p``'s gradient as the update uses it: negated with ``maximize``, plus
+    ``weight_decay * p`` (L2 penalty). With ``decoupled`` the penalty instead shrinks ``p``
+    in place by ``1 - lr * weight_decay`` (as AdamW). The gradient array itself comes back
+    when nothing changes it, so the caller must not write into the result."""
+    grad = -p.grad._data if group["maximize"] else p.grad._data
+    weight_decay = group["weight_decay"]
+    if weight_decay != 0:
+        if decoupled:
+            p._data *= 1 - float(group["lr"]) * weight_decay
+        else:
+            grad = grad + weight_decay * p._data
+    return grad
+
+
+def lerp_(
+    average: np.ndarray, value: np.ndarray, weight: float, scratch: np.ndarray | None = None
+) -> np.ndarray:
+    """``average += weight * (value - average)`` in place (PyTorch's ``lerp_``, rounding as
+    it does), through ``scratch`` (a fresh array when None).
+
+    Returns:
+        ``scratch``, free for the caller to reuse.
+    """
+    scratch = np.subtract(value, average, out=scratch)
+    scratch *= weight
+    average += scratch
+    return scratch
+
+
+def average_square_(
+    average: np.ndarray, value: np.ndarray, decay: float, scratch: np.ndarray | None = None
+) -> np.ndarray:
+    """``average = decay * average + (1 - decay) * value * value`` in place (PyTorch's
+    ``mul_`` then ``addcmul_``), through ``scratch`` (a fresh array when None).
+
+    Returns:
+        ``scratch``, free for the caller to reuse.
+    """
+    average *= decay
+    scratch = np.multiply(value, 1 - decay, out=scratch)
+    scratch *= value
+    average += scratch
+    return scratch
+
+
+def bump_versions(p: Tensor, state: dict[str, Any]) -> None:
+    """Record that ``p`` and every tensor of its ``state`` changed in place."""
+    p._bump_version()
+    for buffer in state.values():
+        buffer._bump_version()
 
 
 class Optimizer:

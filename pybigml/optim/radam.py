@@ -27,7 +27,17 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, step_counter
+from .optimizer import (
+    Optimizer,
+    average_square_,
+    bump_versions,
+    check_hyperparameters,
+    lerp_,
+    penalised_grad,
+    reject_unsupported,
+    step_counter,
+    zeros_state,
+)
 
 
 class RAdam(Optimizer):
@@ -65,22 +75,8 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if differentiable:
-            raise NotImplementedError("RAdam(differentiable=True) is not supported by pybigml")
-        if capturable:
-            raise NotImplementedError("RAdam(capturable=True) is not supported by pybigml")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
+        reject_unsupported("RAdam", differentiable=differentiable, capturable=capturable)
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -97,36 +93,25 @@ class RAdam(Optimizer):
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         beta1, beta2 = group["betas"]
-        weight_decay = group["weight_decay"]
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self.state[p]
             if not state:
                 state["step"] = step_counter()
-                state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
-                state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
+                state["exp_avg"] = zeros_state(p)
+                state["exp_avg_sq"] = zeros_state(p)
             step_t = state["step"]
             step_t._data += 1
             step = float(step_t._data)
 
-            grad = -p.grad._data if group["maximize"] else p.grad._data
-            if weight_decay != 0:
-                if group["decoupled_weight_decay"]:
-                    p._data *= 1 - lr * weight_decay
-                else:
-                    grad = grad + weight_decay * p._data
+            grad = penalised_grad(p, group, decoupled=group["decoupled_weight_decay"])
 
             # m += (1 - beta1) * (g - m);  v = beta2 * v + (1 - beta2) * g * g
             exp_avg = state["exp_avg"]._data
-            scratch = np.subtract(grad, exp_avg)
-            scratch *= 1 - beta1
-            exp_avg += scratch
+            scratch = lerp_(exp_avg, grad, 1 - beta1)
             exp_avg_sq = state["exp_avg_sq"]._data
-            exp_avg_sq *= beta2
-            np.multiply(grad, 1 - beta2, out=scratch)
-            scratch *= grad
-            exp_avg_sq += scratch
+            average_square_(exp_avg_sq, grad, beta2, scratch)
 
             bias_correction1 = 1 - beta1**step
             bias_correction2 = 1 - beta2**step
@@ -148,6 +133,4 @@ class RAdam(Optimizer):
                 update *= scratch
                 update *= rect
             p._data -= update
-            p._bump_version()
-            for buffer in state.values():  # every state tensor changed in place
-                buffer._bump_version()
+            bump_versions(p, state)

@@ -21,7 +21,17 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, step_counter
+from .optimizer import (
+    Optimizer,
+    average_square_,
+    bump_versions,
+    check_hyperparameters,
+    lerp_,
+    penalised_grad,
+    reject_unsupported,
+    step_counter,
+    zeros_state,
+)
 
 
 class RMSprop(Optimizer):
@@ -59,22 +69,10 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not momentum >= 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not alpha >= 0.0:
-            raise ValueError(f"Invalid alpha value: {alpha}")
-        if differentiable:
-            raise NotImplementedError("RMSprop(differentiable=True) is not supported by pybigml")
-        if capturable:
-            raise NotImplementedError("RMSprop(capturable=True) is not supported by pybigml")
+        check_hyperparameters(
+            lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha
+        )
+        reject_unsupported("RMSprop", differentiable=differentiable, capturable=capturable)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -93,38 +91,30 @@ class RMSprop(Optimizer):
         lr = float(group["lr"])
         alpha = group["alpha"]
         momentum = group["momentum"]
-        weight_decay = group["weight_decay"]
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self.state[p]
             if not state:
                 state["step"] = step_counter()
-                state["square_avg"] = Tensor._make(np.zeros_like(p._data))
+                state["square_avg"] = zeros_state(p)
                 if momentum > 0:
-                    state["momentum_buffer"] = Tensor._make(np.zeros_like(p._data))
+                    state["momentum_buffer"] = zeros_state(p)
                 if group["centered"]:
-                    state["grad_avg"] = Tensor._make(np.zeros_like(p._data))
+                    state["grad_avg"] = zeros_state(p)
             state["step"]._data += 1
 
-            grad = -p.grad._data if group["maximize"] else p.grad._data
-            if weight_decay != 0:
-                grad = grad + weight_decay * p._data
+            grad = penalised_grad(p, group)
 
             # In place, through one scratch array: a fresh temporary per operation
             # costs more (page faults) than the arithmetic.
             # v = alpha * v + (1 - alpha) * g * g
             square_avg = state["square_avg"]._data
-            square_avg *= alpha
-            scratch = np.multiply(grad, 1 - alpha)
-            scratch *= grad
-            square_avg += scratch
+            scratch = average_square_(square_avg, grad, alpha)
             if group["centered"]:
                 # m = alpha * m + (1 - alpha) * g, computed as m += (1 - alpha) * (g - m).
                 grad_avg = state["grad_avg"]._data
-                np.subtract(grad, grad_avg, out=scratch)
-                scratch *= 1 - alpha
-                grad_avg += scratch
+                lerp_(grad_avg, grad, 1 - alpha, scratch)
                 # a = sqrt(v - m * m)
                 np.multiply(grad_avg, grad_avg, out=scratch)
                 np.subtract(square_avg, scratch, out=scratch)
@@ -146,6 +136,4 @@ class RMSprop(Optimizer):
                 update = np.multiply(grad, -lr)
                 update /= avg
                 p._data += update
-            p._bump_version()
-            for buffer in state.values():  # every state tensor changed in place
-                buffer._bump_version()
+            bump_versions(p, state)

@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, step_counter
+from .optimizer import (
+    Optimizer,
+    bump_versions,
+    check_hyperparameters,
+    reject_unsupported,
+    step_counter,
+    zeros_state,
+)
 
 
 def _sign(x: np.ndarray) -> np.ndarray:
@@ -61,16 +68,10 @@ class Rprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_hyperparameters(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        if differentiable:
-            raise NotImplementedError("Rprop(differentiable=True) is not supported by pybigml")
-        if capturable:
-            raise NotImplementedError("Rprop(capturable=True) is not supported by pybigml")
+        reject_unsupported("Rprop", differentiable=differentiable, capturable=capturable)
         defaults = {
             "lr": lr,
             "etas": etas,
@@ -91,7 +92,7 @@ class Rprop(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = step_counter()
-                state["prev"] = Tensor._make(np.zeros_like(p._data))
+                state["prev"] = zeros_state(p)
                 state["step_size"] = Tensor._make(np.full_like(p._data, float(group["lr"])))
             state["step"]._data += 1
 
@@ -114,6 +115,4 @@ class Rprop(Optimizer):
             update *= step_size
             p._data -= update
             prev[...] = grad
-            p._bump_version()
-            for buffer in state.values():  # every state tensor changed in place
-                buffer._bump_version()
+            bump_versions(p, state)

@@ -183,6 +183,46 @@ def test_large_shapes_match_the_reference_on_any_thread_count(threads: int, dtyp
         pybigml.set_num_threads(previous)
 
 
+# The forward writes im2col straight into GEMM's packed panels (16 floats or 8 doubles of
+# consecutive output positions per tap) and multiplies them with gemm_prepacked_b. Each case:
+# (input shape, weight shape, stride, padding, dilation, groups), chosen for an edge of that
+# path: K = 810 taps (past gemm's depth block of 768 floats and 256 doubles, so partial products
+# accumulate, onto the bias or not), 63 or 1 output positions (not a multiple of the panel
+# width), output rows of 1 or 2 positions (panels meeting many rows), stride 2 (the strided
+# copy), dilation, groups with 7 output channels each, and batch 1 (whose product is split
+# among threads instead of its samples).
+PACKED_FORWARD_CASES = {
+    "deep K": ((2, 90, 9, 11), (13, 90, 3, 3), (1, 1), (0, 1), (1, 1), 1),
+    "one position": ((1, 90, 3, 3), (8, 90, 3, 3), (1, 1), (0, 0), (1, 1), 1),
+    "narrow rows": ((3, 5, 17, 2), (9, 5, 3, 2), (1, 1), (1, 0), (1, 1), 1),
+    "stride and dilation": ((2, 6, 19, 23), (20, 3, 3, 3), (2, 2), (2, 1), (2, 3), 2),
+    "batch of one": ((1, 16, 30, 29), (64, 16, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+}
+
+
+@pytest.mark.parametrize("with_bias", [False, True])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", list(PACKED_FORWARD_CASES))
+def test_packed_im2col_forward_matches_the_reference(
+    case: str, dtype: type, threads: int, with_bias: bool
+) -> None:
+    x_shape, w_shape, stride, padding, dilation, groups = PACKED_FORWARD_CASES[case]
+    previous = pybigml.get_num_threads()
+    pybigml.set_num_threads(threads)
+    try:
+        rng = np.random.default_rng(len(case))
+        x = rng.standard_normal(x_shape).astype(dtype)
+        w = rng.standard_normal(w_shape).astype(dtype)
+        b = rng.standard_normal(w_shape[0]).astype(dtype) if with_bias else None
+        geometry = (stride, padding, dilation, groups)
+        y = _C.conv2d_forward(x, w, b, *geometry)
+        expected = _C.conv2d_forward_reference(x, w, b, *geometry)
+        np.testing.assert_allclose(y, expected, atol=tolerance(dtype, w[0].size, expected), rtol=0)
+    finally:
+        pybigml.set_num_threads(previous)
+
+
 @pytest.mark.parametrize(
     "call, error, match",
     [

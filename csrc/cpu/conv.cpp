@@ -18,15 +18,22 @@
 // no lanes. A 1x1 convolution with stride 1 and no padding needs no im2col: the input (and
 // grad_input) already is the column matrix.
 //
+// The forward writes col straight into gemm's packed layout (im2col_packed: for every 16
+// consecutive output positions, or 8 in double, and every tap row, the values they read, read
+// from a zero-padded copy of the sample's input planes) and multiplies it by
+// gemm_prepacked_b, which skips gemm's own packing of B. The output starts at the bias and the
+// products add to it. The grad-input and grad-weight products, whose col is gemm's output or
+// A operand, go through gemm.
+//
 // Blocking: col is built for a block of output positions at a time, sized so the block
-// (kColumnBudget bytes) stays in L2 from im2col to gemm's packing of it (or from gemm to
-// col2im); gemm then blocks each product for its own register tile and caches.
+// (kColumnBudget bytes) stays in L2 from im2col to gemm's use (or packing) of it, or from gemm to
+// col2im; gemm then blocks each product for its own register tile and caches.
 //
 // Bound: the products cost 2 * batch * out_channels * K * P flops and run at gemm's speed
-// (near the FMA peak for large K and P); im2col and gemm's packing of col move 2 * K * P
-// values per sample and group, which is what separates this path from the peak: measured,
-// about 20% for 32 -> 64 channels with a 3x3 kernel, and less than that for first layers
-// (K = 9 or 27), whose products are cheap and whose outputs dominate the traffic.
+// (near the FMA peak for large K and P). im2col writes K * P values per sample and group, which
+// the forward's product then reads once; the other two pass over col once more (gemm's packing,
+// or col2im). For 32 -> 64 channels with a 3x3 kernel on 11x11 to 24x24 outputs, the forward
+// takes about 1.0-1.1x the time of its product alone, measured.
 //
 // The direct path (use_direct: at most 2 output channels per group, e.g. depthwise) adds each
 // weight times a shifted input row into an output row; see direct_forward.
@@ -34,8 +41,9 @@
 // Threads: with at least as many samples as threads, the samples are shared among threads
 // (dynamically, so a thread the OS deschedules on a busy machine holds up one sample, not a
 // fixed share) and each runs its own im2col and single-threaded products on a private column
-// buffer (gemm, called inside a parallel region, runs on the calling thread since OpenMP
-// nesting is off); grad-weight sums the threads' private accumulators at the end. With fewer
+// buffer (gemm and gemm_prepacked_b, called inside a parallel region, run on the calling
+// thread and open no nested region, so there are never more threads than cores asked for);
+// grad-weight sums the threads' private accumulators at the end. With fewer
 // samples, the samples run in turn and gemm splits each product among the threads.
 //
 // The *_reference functions compute the defining sums by direct loops on one thread.
@@ -216,6 +224,106 @@ void im2col(const ConvShape& s, const T* image, int64_t channels, int64_t q_begi
       });
 }
 
+// The zero-padded copy of `channels` planes of an image that im2col_packed reads: each plane
+// (in_h + 2 pad_h) x (in_w + 2 pad_w), so that every tap reads inside it, the padding as real
+// zeros. padded_image_size counts kCopySlack elements more, which copy_panel_run may read past
+// the last plane.
+constexpr int64_t kCopySlack = 16;
+
+struct PaddedPlanes {
+  int64_t height, width;
+};
+
+PaddedPlanes padded_planes(const ConvShape& s) {
+  return {s.in_h + 2 * s.pad_h, s.in_w + 2 * s.pad_w};
+}
+
+int64_t padded_image_size(const ConvShape& s, int64_t channels) {
+  const PaddedPlanes pp = padded_planes(s);
+  return channels * pp.height * pp.width + kCopySlack;
+}
+
+template <typename T>
+void pad_image(const ConvShape& s, const T* image, int64_t channels, T* padded) {
+  const PaddedPlanes pp = padded_planes(s);
+  for (int64_t c = 0; c < channels; ++c) {
+    T* plane = padded + c * pp.height * pp.width;
+    std::fill(plane, plane + s.pad_h * pp.width, T(0));
+    for (int64_t y = 0; y < s.in_h; ++y) {
+      T* row = plane + (y + s.pad_h) * pp.width;
+      std::fill(row, row + s.pad_w, T(0));
+      std::copy(image + (c * s.in_h + y) * s.in_w, image + (c * s.in_h + y + 1) * s.in_w,
+                row + s.pad_w);
+      std::fill(row + s.pad_w + s.in_w, row + pp.width, T(0));
+    }
+    std::fill(plane + (s.pad_h + s.in_h) * pp.width, plane + pp.height * pp.width, T(0));
+  }
+  std::fill(padded + channels * pp.height * pp.width,
+            padded + channels * pp.height * pp.width + kCopySlack, T(0));
+}
+
+// dst[t] = src[t * stride] for t in [0, count), where with stride 1 whole vectors are copied:
+// up to kLanes - 1 values past `count` are read (from the padded image's slack at worst) and
+// written (the caller's next run, or a lane it sets afterwards, overwrites them).
+template <typename T>
+void copy_panel_run(T* dst, const T* src, int64_t count, int64_t stride) {
+#ifdef PYBIGML_HAVE_AVX2_FMA
+  using V = simd::Vec<T>;
+  if (stride == 1) {
+    for (int64_t t = 0; t < count; t += V::kLanes) V::store(dst + t, V::load(src + t));
+    return;
+  }
+#endif
+  for (int64_t t = 0; t < count; ++t) dst[t] = src[t * stride];
+}
+
+// Columns [q_begin, q_end) of the column matrix of an image, from its padded copy (pad_image),
+// written in the packed layout of gemm_prepacked_b's B (gemm.h): for each panel of W
+// consecutive output positions and each tap row (c, i, j), the W values the tap reads at those
+// positions, zeros past q_end. A panel's positions fall into runs, one per output row it
+// meets, and each run reads consecutive (stride_w apart) values of one padded row for every
+// tap: so the runs are found once per panel and then copied for each of the K tap rows.
+// `packed` holds packed_b_size(K, q_end - q_begin) + W elements (the last copy may spill W - 1).
+template <typename T>
+void im2col_packed(const ConvShape& s, const T* padded, int64_t channels, int64_t q_begin,
+                   int64_t q_end, T* packed) {
+  constexpr int64_t kWidth = packed_b_panel_width<T>();
+  const int64_t rows = channels * s.kernel_h * s.kernel_w;
+  const PaddedPlanes pp = padded_planes(s);
+  struct Run {
+    int64_t lane, count, offset;  // lanes [lane, lane + count) read padded[offset + ...]
+  };
+  for (int64_t q0 = q_begin; q0 < q_end; q0 += kWidth, packed += kWidth * rows) {
+    Run runs[kWidth];
+    int64_t run_count = 0;
+    const int64_t panel_end = std::min(q_end, q0 + kWidth);
+    for (int64_t q = q0; q < panel_end; ++run_count) {
+      const int64_t y = q / s.out_w;
+      const int64_t x = q - y * s.out_w;
+      const int64_t count = std::min(panel_end - q, s.out_w - x);
+      runs[run_count] = {q - q0, count, y * s.stride_h * pp.width + x * s.stride_w};
+      q += count;
+    }
+    T* dst = packed;
+    for (int64_t c = 0; c < channels; ++c) {
+      for (int64_t i = 0; i < s.kernel_h; ++i) {
+        for (int64_t j = 0; j < s.kernel_w; ++j, dst += kWidth) {
+          const T* src = padded + (c * pp.height + i * s.dilation_h) * pp.width + j * s.dilation_w;
+          for (int64_t r = 0; r < run_count; ++r) {
+            copy_panel_run(dst + runs[r].lane, src + runs[r].offset, runs[r].count, s.stride_w);
+          }
+        }
+      }
+    }
+    const int64_t width = panel_end - q0;
+    if (width < kWidth) {  // the last panel's lanes past q_end
+      for (int64_t row = 0; row < rows; ++row) {
+        std::fill(packed + row * kWidth + width, packed + (row + 1) * kWidth, T(0));
+      }
+    }
+  }
+}
+
 // image += col2im(col) for col holding columns [q_begin, q_end) as im2col writes them: every
 // entry added to the image position it was read from.
 template <typename T>
@@ -279,13 +387,12 @@ T* workspace(int64_t count) {
   return buffer.get();
 }
 
-// How many threads split the samples: all of them when there is a sample for each and gemm,
-// called from inside the parallel region, will run on its caller's thread (nesting off);
-// otherwise 1, and gemm splits each product.
+// How many threads split the samples: all of them when there is a sample for each (gemm and
+// gemm_prepacked_b, called from inside the parallel region, then run on their caller's thread
+// whatever OpenMP's nesting setting); otherwise 1, and gemm splits each product.
 int sample_threads(int64_t batch) {
   const int threads = get_num_threads();
-  if (threads > 1 && batch >= threads && omp_get_max_active_levels() <= 1) return threads;
-  return 1;
+  return threads > 1 && batch >= threads ? threads : 1;
 }
 
 // `count` elements rounded up to a multiple of 16, so that consecutive slots of a workspace
@@ -386,25 +493,38 @@ void conv2d_forward(const ConvShape& s, const T* input, const T* weight, const T
     return;
   }
   const bool col_is_input = input_is_col(s);
-  const int64_t width = col_is_input ? z.p : column_block(s.groups * z.k, z.p, sizeof(T));
   const int threads = sample_threads(s.batch);
-  const int64_t slot = slot_size(col_is_input ? 0 : s.groups * z.k * width);
+  if (col_is_input) {  // out_g = W_g @ input_g: gemm packs the input as it is
+    for_each_sample(s.batch, threads, static_cast<T*>(nullptr), 0, [&](int64_t n, T*, int) {
+      const T* image = input + n * z.in_sample;
+      T* out = output + n * z.out_sample;
+      gemm<T>(s.groups, z.cout_g, z.p, z.k, {weight, z.k, z.cout_g * z.k, false},
+              {image, z.p, z.k * z.p, false}, {out, z.p, z.cout_g * z.p});
+      if (bias != nullptr) add_bias(out, s.out_channels, z.p, bias);
+    });
+    return;
+  }
+  // One group's block of col at a time, written by im2col_packed straight into gemm's panel
+  // layout from the group's padded input planes.
+  const int64_t width = column_block(z.k, z.p, sizeof(T));
+  const int64_t col_slot = slot_size(packed_b_size<T>(z.k, width) + packed_b_panel_width<T>());
+  const int64_t slot = col_slot + slot_size(padded_image_size(s, z.cin_g));
   T* scratch = workspace<T>(threads * slot);
   for_each_sample(s.batch, threads, scratch, slot, [&](int64_t n, T* col, int) {
-    const T* image = input + n * z.in_sample;
+    T* padded = col + col_slot;
     T* out = output + n * z.out_sample;
-    for (int64_t q = 0; q < z.p; q += width) {
-      const int64_t q_end = std::min(z.p, q + width);
-      // out_g[:, q:q_end] = W_g @ col_g, col_g the block's columns of each group.
-      InputMatrices<T> cols{image + q, z.p, z.k * z.p, false};
-      if (!col_is_input) {
-        im2col(s, image, s.in_channels, q, q_end, col);
-        cols = {col, q_end - q, z.k * (q_end - q), false};
+    // With a bias, the output starts at it and the products add to it: no second pass.
+    if (bias != nullptr) fill_planes(out, s.out_channels, z.p, bias);
+    for (int64_t g = 0; g < s.groups; ++g) {
+      pad_image(s, input + n * z.in_sample + g * z.cin_g * z.in_plane, z.cin_g, padded);
+      for (int64_t q = 0; q < z.p; q += width) {
+        const int64_t q_end = std::min(z.p, q + width);
+        // out_g[:, q:q_end] (+)= W_g @ col_g[:, q:q_end].
+        im2col_packed(s, padded, z.cin_g, q, q_end, col);
+        gemm_prepacked_b<T>(z.cout_g, q_end - q, z.k, {weight + g * z.cout_g * z.k, z.k, 0, false},
+                            col, {out + g * z.cout_g * z.p + q, z.p, 0}, bias != nullptr);
       }
-      gemm<T>(s.groups, z.cout_g, q_end - q, z.k, {weight, z.k, z.cout_g * z.k, false}, cols,
-              {out + q, z.p, z.cout_g * z.p});
     }
-    if (bias != nullptr) add_bias(out, s.out_channels, z.p, bias);
   });
 }
 

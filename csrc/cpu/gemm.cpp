@@ -30,6 +30,10 @@
 // close to the FMA peak of the cores (measure_fma_peak_gflops), the bound this kernel aims
 // for; small ones pay for packing and for waking the threads.
 //
+// gemm_prepacked_b runs the same loops on a B that its caller has already packed into the
+// panels of the micro-kernel (gemm.h describes the layout): gemm_block takes the source of
+// its B panels as a parameter, packing them (gemm) or pointing into the caller's buffer.
+//
 // Threads: the tiles of C are split into a grid, one rectangular block per thread (whole
 // matrices per thread for a large batch). Each thread packs the A and B panels its block needs
 // into its own buffers, so threads never wait for one another before the call ends: on a
@@ -58,14 +62,19 @@ namespace {
 template <typename T>
 struct Blocking;
 
+// kNR is also the panel width of gemm_prepacked_b's packed B (gemm.h).
 template <>
 struct Blocking<float> {
-  static constexpr int64_t kMR = 6, kNR = 16, kMC = 72, kKC = 768, kNC = 1024;
+  static constexpr int64_t kMR = 6, kNR = packed_b_panel_width<float>(), kMC = 72, kKC = 768,
+                           kNC = 1024;
+  static_assert(kNR == 16);
 };
 
 template <>
 struct Blocking<double> {
-  static constexpr int64_t kMR = 6, kNR = 8, kMC = 72, kKC = 256, kNC = 2048;
+  static constexpr int64_t kMR = 6, kNR = packed_b_panel_width<double>(), kMC = 72, kKC = 256,
+                           kNC = 2048;
+  static_assert(kNR == 8);
 };
 
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
@@ -285,13 +294,23 @@ ThreadGrid choose_grid(int threads, int64_t row_tiles, int64_t col_tiles) {
   return best;
 }
 
-// Rows [row_begin, row_end) x columns [col_begin, col_end) of c = a @ b (a: m x k, b: k x n,
-// c row-major with leading dimension ldc), on the calling thread alone. col_begin is a
-// multiple of kNR. packed_a holds kMC x kKC elements, packed_b kKC x kNC.
+// The kc x nc block of B that one step of gemm_block multiplies, as panels of kNR columns:
+// panel q (columns q * kNR ..) holds kc rows of kNR values at panels + q * panel_stride.
 template <typename T>
-void gemm_block(int64_t k, const StridedMatrix<T>& a, const StridedMatrix<T>& b, T* c, int64_t ldc,
-                int64_t row_begin, int64_t row_end, int64_t col_begin, int64_t col_end, T* packed_a,
-                T* packed_b) {
+struct PackedPanels {
+  const T* panels;
+  int64_t panel_stride;
+};
+
+// Rows [row_begin, row_end) x columns [col_begin, col_end) of c (+)= a @ b (a: m x k, b: k x n,
+// c row-major with leading dimension ldc), on the calling thread alone. col_begin is a
+// multiple of kNR. panels_of_b(jc, nc, pc, kc) returns the block B[pc:pc+kc, jc:jc+nc] as
+// PackedPanels: gemm packs it into a buffer, gemm_prepacked_b points into its caller's packed
+// B. packed_a holds kMC x kKC elements. accumulate adds the product to c instead of writing it.
+template <typename T, typename PanelsOfB>
+void gemm_block(int64_t k, const StridedMatrix<T>& a, T* c, int64_t ldc, int64_t row_begin,
+                int64_t row_end, int64_t col_begin, int64_t col_end, bool accumulate, T* packed_a,
+                PanelsOfB&& panels_of_b) {
   using B = Blocking<T>;
   const int64_t nc_step = even_step(col_end - col_begin, B::kNC, B::kNR);
   for (int64_t jc = col_begin; jc < col_end; jc += nc_step) {
@@ -299,21 +318,47 @@ void gemm_block(int64_t k, const StridedMatrix<T>& a, const StridedMatrix<T>& b,
     const int64_t kc_step = even_step(k, B::kKC, 1);
     for (int64_t pc = 0; pc < k; pc += kc_step) {
       const int64_t kc = std::min(kc_step, k - pc);
-      const bool accumulate = pc > 0;
-      pack_panels<B::kNR>(b.at(pc, jc), b.col_stride, b.row_stride, nc, kc, packed_b);
+      const bool add = accumulate || pc > 0;
+      const PackedPanels<T> b = panels_of_b(jc, nc, pc, kc);
       const int64_t mc_step = even_step(row_end - row_begin, B::kMC, B::kMR);
       for (int64_t ic = row_begin; ic < row_end; ic += mc_step) {
         const int64_t mc = std::min(mc_step, row_end - ic);
         pack_panels<B::kMR>(a.at(ic, pc), a.row_stride, a.col_stride, mc, kc, packed_a);
         for (int64_t jr = 0; jr < nc; jr += B::kNR) {
+          const T* b_panel = b.panels + jr / B::kNR * b.panel_stride;
           for (int64_t ir = 0; ir < mc; ir += B::kMR) {
-            compute_tile(kc, packed_a + ir * kc, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr,
-                         ldc, std::min(B::kMR, mc - ir), std::min(B::kNR, nc - jr), accumulate);
+            compute_tile(kc, packed_a + ir * kc, b_panel, c + (ic + ir) * ldc + jc + jr, ldc,
+                         std::min(B::kMR, mc - ir), std::min(B::kNR, nc - jr), add);
           }
         }
       }
     }
   }
+}
+
+// The threads gemm and gemm_prepacked_b run on for `work` multiply-adds: one inside a parallel
+// region (OpenMP nesting is off, and a kernel that parallelises over samples calls them from
+// its threads), else enough that each gets kMinWorkPerThread, at most get_num_threads().
+int threads_for(int64_t work) {
+  if (omp_in_parallel()) return 1;
+  return static_cast<int>(std::clamp<int64_t>(work / kMinWorkPerThread, 1, get_num_threads()));
+}
+
+// Rows and columns of C ([row_begin, row_end) x [col_begin, col_end), on tile boundaries) that
+// thread `id` of `team_size` computes of every matrix of the batch when the threads share each
+// product: threads write disjoint parts of C and never wait for each other.
+struct ThreadBlock {
+  int64_t row_begin, row_end, col_begin, col_end;
+};
+
+template <typename T>
+ThreadBlock thread_block(int id, int team_size, int64_t m, int64_t n) {
+  using B = Blocking<T>;
+  const ThreadGrid grid = choose_grid(team_size, ceil_div(m, B::kMR), ceil_div(n, B::kNR));
+  const auto [row_tile_begin, row_tile_end] = share(ceil_div(m, B::kMR), id / grid.cols, grid.rows);
+  const auto [col_tile_begin, col_tile_end] = share(ceil_div(n, B::kNR), id % grid.cols, grid.cols);
+  return {row_tile_begin * B::kMR, std::min(m, row_tile_end * B::kMR), col_tile_begin * B::kNR,
+          std::min(n, col_tile_end * B::kNR)};
 }
 
 // A grow-only, 64-byte aligned scratch buffer owned by the calling thread, so that repeated
@@ -369,9 +414,7 @@ void gemm(int64_t batch, int64_t m, int64_t n, int64_t k, InputMatrices<T> a, In
     return;
   }
 
-  const int64_t work = batch * m * n * k;
-  const int threads =
-      static_cast<int>(std::clamp<int64_t>(work / kMinWorkPerThread, 1, get_num_threads()));
+  const int threads = threads_for(batch * m * n * k);
   // Whole matrices per thread when the batch divides well among the threads.
   const bool matrix_per_thread =
       threads > 1 && batch >= threads && (batch % threads == 0 || batch >= 4 * threads);
@@ -384,40 +427,76 @@ void gemm(int64_t batch, int64_t m, int64_t n, int64_t k, InputMatrices<T> a, In
   const int64_t b_size = B::kKC * ceil_div(std::min(n, B::kNC), B::kNR) * B::kNR + kPackSlack;
   T* workspace = thread_workspace<T>(threads * (a_size + b_size));
 
-#pragma omp parallel num_threads(threads)
-  {
-    const int id = omp_get_thread_num();
+  // Runs on thread `id` of `team_size`, with that thread's packing buffers.
+  const auto run_thread = [&](int id, int team_size) {
     T* packed_a = workspace + id * (a_size + b_size);
     T* packed_b = packed_a + a_size;
-    const auto run = [&](int64_t index, int64_t row_begin, int64_t row_end, int64_t col_begin,
-                         int64_t col_end) {
-      gemm_block(k, matrix_of(a, index), matrix_of(b, index), c.data + index * c.batch_stride, c.ld,
-                 row_begin, row_end, col_begin, col_end, packed_a, packed_b);
+    const auto run = [&](int64_t index, const ThreadBlock& block) {
+      const StridedMatrix<T> b_matrix = matrix_of(b, index);
+      gemm_block(k, matrix_of(a, index), c.data + index * c.batch_stride, c.ld, block.row_begin,
+                 block.row_end, block.col_begin, block.col_end, false, packed_a,
+                 [&](int64_t jc, int64_t nc, int64_t pc, int64_t kc) {
+                   pack_panels<B::kNR>(b_matrix.at(pc, jc), b_matrix.col_stride,
+                                       b_matrix.row_stride, nc, kc, packed_b);
+                   return PackedPanels<T>{packed_b, kc * B::kNR};
+                 });
     };
     if (matrix_per_thread) {
-#pragma omp for schedule(static)
-      for (int64_t index = 0; index < batch; ++index) run(index, 0, m, 0, n);
-    } else {
-      // The same block of every matrix: threads write disjoint parts of C and never wait for
-      // each other before the end of the region.
-      const int team_size = omp_get_num_threads();
-      const ThreadGrid grid = choose_grid(team_size, ceil_div(m, B::kMR), ceil_div(n, B::kNR));
-      const auto [row_tile_begin, row_tile_end] =
-          share(ceil_div(m, B::kMR), id / grid.cols, grid.rows);
-      const auto [col_tile_begin, col_tile_end] =
-          share(ceil_div(n, B::kNR), id % grid.cols, grid.cols);
-      for (int64_t index = 0; index < batch; ++index) {
-        run(index, row_tile_begin * B::kMR, std::min(m, row_tile_end * B::kMR),
-            col_tile_begin * B::kNR, std::min(n, col_tile_end * B::kNR));
+      for (int64_t index = batch * id / team_size; index < batch * (id + 1) / team_size; ++index) {
+        run(index, {0, m, 0, n});
       }
+    } else {
+      const ThreadBlock block = thread_block<T>(id, team_size, m, n);
+      for (int64_t index = 0; index < batch; ++index) run(index, block);
     }
+  };
+  if (threads == 1) {
+    run_thread(0, 1);
+    return;
   }
+#pragma omp parallel num_threads(threads)
+  run_thread(omp_get_thread_num(), omp_get_num_threads());
+}
+
+template <typename T>
+void gemm_prepacked_b(int64_t m, int64_t n, int64_t k, InputMatrices<T> a, const T* packed_b,
+                      OutputMatrices<T> c, bool accumulate) {
+  using B = Blocking<T>;
+  if (m <= 0 || n <= 0) return;
+  if (k == 0) {
+    if (accumulate) return;
+    for (int64_t i = 0; i < m; ++i) std::fill(c.data + i * c.ld, c.data + i * c.ld + n, T(0));
+    return;
+  }
+  const int threads = threads_for(m * n * k);
+  const int64_t a_size = B::kMC * B::kKC + kPackSlack;
+  T* workspace = thread_workspace<T>(threads * a_size);
+  const StridedMatrix<T> a_matrix = matrix_of(a, 0);
+  const auto run_thread = [&](int id, int team_size) {
+    const ThreadBlock block = thread_block<T>(id, team_size, m, n);
+    gemm_block(k, a_matrix, c.data, c.ld, block.row_begin, block.row_end, block.col_begin,
+               block.col_end, accumulate, workspace + id * a_size,
+               [&](int64_t jc, int64_t, int64_t pc, int64_t) {
+                 // Panel jc / kNR of the packed B, from row pc on (see gemm.h).
+                 return PackedPanels<T>{packed_b + jc * k + pc * B::kNR, k * B::kNR};
+               });
+  };
+  if (threads == 1) {
+    run_thread(0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  run_thread(omp_get_thread_num(), omp_get_num_threads());
 }
 
 template void gemm<float>(int64_t, int64_t, int64_t, int64_t, InputMatrices<float>,
                           InputMatrices<float>, OutputMatrices<float>);
 template void gemm<double>(int64_t, int64_t, int64_t, int64_t, InputMatrices<double>,
                            InputMatrices<double>, OutputMatrices<double>);
+template void gemm_prepacked_b<float>(int64_t, int64_t, int64_t, InputMatrices<float>, const float*,
+                                      OutputMatrices<float>, bool);
+template void gemm_prepacked_b<double>(int64_t, int64_t, int64_t, InputMatrices<double>,
+                                       const double*, OutputMatrices<double>, bool);
 template void gemm_reference<float>(int64_t, int64_t, int64_t, int64_t, InputMatrices<float>,
                                     InputMatrices<float>, OutputMatrices<float>);
 template void gemm_reference<double>(int64_t, int64_t, int64_t, int64_t, InputMatrices<double>,

@@ -39,6 +39,38 @@ template <typename T>
 void gemm(int64_t batch, int64_t m, int64_t n, int64_t k, InputMatrices<T> a, InputMatrices<T> b,
           OutputMatrices<T> c);
 
+// The packed layout of a B operand that gemm_prepacked_b reads: a (k x n) matrix B as
+// ceil(n / W) panels of W = packed_b_panel_width<T>() columns, one after another, panel q
+// holding for p = 0 .. k-1 in turn the W values B[p, q * W .. q * W + W - 1] (zeros past column
+// n), so that
+//   B[p, j] = packed[(j / W) * W * k + p * W + j % W],
+// and packed_b_size<T>(k, n) = ceil(n / W) * W * k elements in all. W is the width of gemm's
+// register tile (16 floats, 8 doubles: two AVX registers), so the micro-kernel reads a panel
+// straight from this layout. A producer that can write B in this order (im2col writing, for W
+// consecutive output positions and each tap, the W input values they read) saves gemm's pass
+// that packs B.
+template <typename T>
+constexpr int64_t packed_b_panel_width() {
+  return 32 / static_cast<int64_t>(sizeof(T)) * 2;
+}
+
+template <typename T>
+constexpr int64_t packed_b_size(int64_t k, int64_t n) {
+  constexpr int64_t kWidth = packed_b_panel_width<T>();
+  return (n + kWidth - 1) / kWidth * kWidth * k;
+}
+
+// C (+)= A @ B for one matrix A (m x k, batch_stride unused) and B (k x n) packed as described
+// above; C is m x n, row-major with leading dimension c.ld (c.batch_stride unused). With
+// accumulate false C is overwritten (k == 0 gives zeros), with accumulate true the product is
+// added to it. Same blocking, A packing and micro-kernel as gemm(). Called inside an OpenMP
+// parallel region it runs on the calling thread alone; otherwise it splits C among
+// get_num_threads() threads when the product is large enough. packed_b must address
+// packed_b_size<T>(k, n) readable elements and must not overlap C.
+template <typename T>
+void gemm_prepacked_b(int64_t m, int64_t n, int64_t k, InputMatrices<T> a, const T* packed_b,
+                      OutputMatrices<T> c, bool accumulate);
+
 // Same contract as gemm(), computed by the textbook triple loop on one thread: the reference
 // that tests hold the fast kernel to.
 template <typename T>

@@ -211,7 +211,12 @@ def machine_info(threads: int, peak_gflops: dict[str, float]) -> dict[str, Any]:
         "pybigml_build": _C.build_info(),
         "environment": {
             key: os.environ[key]
-            for key in ("OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+            for key in (
+                "OMP_NUM_THREADS",
+                "OMP_WAIT_POLICY",
+                "OPENBLAS_CORETYPE",
+                "OPENBLAS_L2_SIZE",
+            )
             if key in os.environ
         },
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),

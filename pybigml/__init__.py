@@ -10,6 +10,14 @@ A reverse-mode autograd ``Tensor`` (numpy storage) on hand-written C++ kernels::
 from __future__ import annotations
 
 import math as _math
+import os as _os
+
+# Idle OpenMP threads sleep instead of spinning (unless the user chose otherwise): on a
+# machine whose cores are shared — with other processes, or with another OpenMP runtime in
+# the same process, such as PyTorch's — spinning workers starve the threads doing the work,
+# which measured 3-30x slowdowns of 2-thread kernels here; on an idle machine the two
+# policies ran the training loop and the kernels equally fast. Read when _C loads below.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"
 

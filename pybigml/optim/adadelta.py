@@ -28,7 +28,6 @@ from .optimizer import (
     check_hyperparameters,
     penalised_grad,
     reject_unsupported,
-    step_counter,
     zeros_state,
 )
 
@@ -86,16 +85,11 @@ class Adadelta(Optimizer):
         lr = float(group["lr"])
         rho = group["rho"]
         eps = group["eps"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = step_counter()
-                state["square_avg"] = zeros_state(p)
-                state["acc_delta"] = zeros_state(p)
-            state["step"]._data += 1
 
+        def new_state(p: Tensor) -> dict[str, Tensor]:
+            return {"square_avg": zeros_state(p), "acc_delta": zeros_state(p)}
+
+        for p, state, _ in self._updates(group, new_state):
             grad = penalised_grad(p, group)
 
             # v = rho * v + (1 - rho) * g * g

@@ -20,11 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .. import _C
 from .._tensor import Tensor
-from .optimizer import Optimizer, kernel_arrays, step_counter, write_back
+from .optimizer import Optimizer, bump_versions, kernel_arrays, write_back, zeros_state
 
 
 class Adam(Optimizer):
@@ -110,20 +108,14 @@ class Adam(Optimizer):
         eps = group["eps"]
         weight_decay = group["weight_decay"]
         amsgrad = group["amsgrad"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = step_counter()
-                state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
-                state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
-                if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
-            step_t = state["step"]
-            step_t._data += 1
-            step = float(step_t._data)
 
+        def new_state(p: Tensor) -> dict[str, Tensor]:
+            state = {"exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
+            if amsgrad:
+                state["max_exp_avg_sq"] = zeros_state(p)
+            return state
+
+        for p, state, step in self._updates(group, new_state):
             # One fused pass over param, grad and the moments (csrc/cpu/optim.cpp), in
             # PyTorch's order of operations.
             max_sq = state["max_exp_avg_sq"]._data if amsgrad else None
@@ -147,6 +139,4 @@ class Adam(Optimizer):
                 step,
             )
             write_back(written, [param, exp_avg, exp_avg_sq, max_sq_k])
-            p._bump_version()
-            for buffer in state.values():  # every state tensor changed in place
-                buffer._bump_version()
+            bump_versions(p, state)

@@ -27,7 +27,6 @@ from .optimizer import (
     lerp_,
     penalised_grad,
     reject_unsupported,
-    step_counter,
     zeros_state,
 )
 
@@ -81,17 +80,11 @@ class Adamax(Optimizer):
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         beta1, beta2 = group["betas"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = step_counter()
-                state["exp_avg"] = zeros_state(p)
-                state["exp_inf"] = zeros_state(p)
-            step_t = state["step"]
-            step_t._data += 1
 
+        def new_state(p: Tensor) -> dict[str, Tensor]:
+            return {"exp_avg": zeros_state(p), "exp_inf": zeros_state(p)}
+
+        for p, state, step in self._updates(group, new_state):
             grad = penalised_grad(p, group)
 
             # m += (1 - beta1) * (g - m)
@@ -105,7 +98,7 @@ class Adamax(Optimizer):
             np.maximum(exp_inf, scratch, out=exp_inf)
 
             # p -= lr / (1 - beta1^t) * m / u
-            clr = lr / (1 - beta1 ** float(step_t._data))
+            clr = lr / (1 - beta1**step)
             np.multiply(exp_avg, -clr, out=scratch)
             scratch /= exp_inf
             p._data += scratch

@@ -88,17 +88,12 @@ class ASGD(Optimizer):
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         lambd = group["lambd"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = step_counter()
-                state["eta"] = step_counter(lr)
-                state["mu"] = step_counter(1.0)
-                state["ax"] = zeros_state(p)
-            step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
-            step_t._data += 1
+
+        def new_state(p: Tensor) -> dict[str, Tensor]:
+            return {"eta": step_counter(lr), "mu": step_counter(1.0), "ax": zeros_state(p)}
+
+        for p, state, step in self._updates(group, new_state):
+            eta_t, mu_t = state["eta"], state["mu"]
 
             grad = penalised_grad(p, group)
 
@@ -117,7 +112,6 @@ class ASGD(Optimizer):
             else:
                 ax[...] = p._data
 
-            step = float(step_t._data)
             eta_t._data[...] = lr / ((1 + lambd * lr * step) ** group["alpha"])
             mu_t._data[...] = 1 / max(1, step - group["t0"])
             bump_versions(p, state)

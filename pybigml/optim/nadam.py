@@ -98,18 +98,15 @@ class NAdam(Optimizer):
         lr = float(group["lr"])
         beta1, beta2 = group["betas"]
         momentum_decay = group["momentum_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = step_counter()
-                state["mu_product"] = step_counter(1.0)
-                state["exp_avg"] = zeros_state(p)
-                state["exp_avg_sq"] = zeros_state(p)
-            step_t = state["step"]
-            step_t._data += 1
-            step = float(step_t._data)
+
+        def new_state(p: Tensor) -> dict[str, Tensor]:
+            return {
+                "mu_product": step_counter(1.0),
+                "exp_avg": zeros_state(p),
+                "exp_avg_sq": zeros_state(p),
+            }
+
+        for p, state, step in self._updates(group, new_state):
             bias_correction2 = 1 - beta2**step
 
             grad = penalised_grad(p, group, decoupled=group["decoupled_weight_decay"])

@@ -18,7 +18,7 @@ import copy
 import functools
 import warnings
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
 
@@ -474,6 +474,23 @@ class Optimizer:
     def _step_group(self, group: dict[str, Any]) -> None:
         """Apply one update to the parameters of ``group``; each optimizer implements it."""
         raise NotImplementedError
+
+    def _updates(
+        self, group: dict[str, Any], new_state: Callable[[Tensor], dict[str, Tensor]]
+    ) -> Iterator[tuple[Tensor, dict[str, Any], float]]:
+        """Each parameter of ``group`` that has a gradient, with its state and its step number
+        after this update. A parameter's first update creates its state: ``state["step"]``,
+        then the buffers ``new_state(p)`` returns, in that order (PyTorch's key order)."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = step_counter()
+                state.update(new_state(p))
+            step_t = state["step"]
+            step_t._data += 1
+            yield p, state, float(step_t._data)
 
     def state_dict(self) -> dict[str, Any]:
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.

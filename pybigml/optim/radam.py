@@ -35,7 +35,6 @@ from .optimizer import (
     lerp_,
     penalised_grad,
     reject_unsupported,
-    step_counter,
     zeros_state,
 )
 
@@ -93,18 +92,11 @@ class RAdam(Optimizer):
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         beta1, beta2 = group["betas"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = step_counter()
-                state["exp_avg"] = zeros_state(p)
-                state["exp_avg_sq"] = zeros_state(p)
-            step_t = state["step"]
-            step_t._data += 1
-            step = float(step_t._data)
 
+        def new_state(p: Tensor) -> dict[str, Tensor]:
+            return {"exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
+
+        for p, state, step in self._updates(group, new_state):
             grad = penalised_grad(p, group, decoupled=group["decoupled_weight_decay"])
 
             # m += (1 - beta1) * (g - m);  v = beta2 * v + (1 - beta2) * g * g

@@ -29,7 +29,6 @@ from .optimizer import (
     lerp_,
     penalised_grad,
     reject_unsupported,
-    step_counter,
     zeros_state,
 )
 
@@ -91,19 +90,16 @@ class RMSprop(Optimizer):
         lr = float(group["lr"])
         alpha = group["alpha"]
         momentum = group["momentum"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = step_counter()
-                state["square_avg"] = zeros_state(p)
-                if momentum > 0:
-                    state["momentum_buffer"] = zeros_state(p)
-                if group["centered"]:
-                    state["grad_avg"] = zeros_state(p)
-            state["step"]._data += 1
 
+        def new_state(p: Tensor) -> dict[str, Tensor]:
+            state = {"square_avg": zeros_state(p)}
+            if momentum > 0:
+                state["momentum_buffer"] = zeros_state(p)
+            if group["centered"]:
+                state["grad_avg"] = zeros_state(p)
+            return state
+
+        for p, state, _ in self._updates(group, new_state):
             grad = penalised_grad(p, group)
 
             # In place, through one scratch array: a fresh temporary per operation

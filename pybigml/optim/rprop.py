@@ -28,7 +28,6 @@ from .optimizer import (
     bump_versions,
     check_hyperparameters,
     reject_unsupported,
-    step_counter,
     zeros_state,
 )
 
@@ -86,16 +85,12 @@ class Rprop(Optimizer):
     def _step_group(self, group: dict[str, Any]) -> None:
         eta_minus, eta_plus = group["etas"]
         step_min, step_max = group["step_sizes"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = step_counter()
-                state["prev"] = zeros_state(p)
-                state["step_size"] = Tensor._make(np.full_like(p._data, float(group["lr"])))
-            state["step"]._data += 1
 
+        def new_state(p: Tensor) -> dict[str, Tensor]:
+            lr = float(group["lr"])
+            return {"prev": zeros_state(p), "step_size": Tensor._make(np.full_like(p._data, lr))}
+
+        for p, state, _ in self._updates(group, new_state):
             grad = -p.grad._data if group["maximize"] else p.grad._data.copy()
             prev = state["prev"]._data
             step_size = state["step_size"]._data

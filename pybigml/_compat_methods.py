@@ -197,13 +197,6 @@ def nextafter(self: Tensor, other: Tensor) -> Tensor:
     return _make(np.nextafter(self._data, other._data))
 
 
-def erfc(self: Tensor) -> Tensor:
-    """``1 - erf(x)``, accurate where erf is near 1 (through libm's erfc)."""
-    from .ops.special import Erfc
-
-    return Erfc.apply(self)
-
-
 def _scatter_into(self: Tensor, src: Tensor, key: Any) -> Tensor:
     out = self.clone()
     out[key] = src
@@ -301,8 +294,6 @@ METHODS = {
     "histogram": histogram,
     "nextafter": nextafter,
     "nextafter_": inplace(nextafter, "nextafter_"),
-    "erfc": erfc,
-    "erfc_": inplace(erfc, "erfc_"),
     "narrow_copy": lambda self, dim, start, length: self.narrow(dim, start, length).clone(),
     "select_scatter": select_scatter,
     "slice_scatter": slice_scatter,
@@ -332,7 +323,6 @@ TOP_LEVEL = {
     "imag": imag,
     "histogram": histogram,
     "nextafter": nextafter,
-    "erfc": erfc,
     "renorm": renorm,
     "narrow_copy": METHODS["narrow_copy"],
     "select_scatter": select_scatter,

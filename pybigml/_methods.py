@@ -56,7 +56,7 @@ _INPLACE = (
     "heaviside xlogy float_power bitwise_and bitwise_or bitwise_xor bitwise_not logical_and "
     "logical_or logical_xor eq ne lt le gt ge greater greater_equal less less_equal not_equal "
     "cumsum cumprod sgn fix clip negative true_divide multiply subtract divide absolute "
-    "masked_scatter"
+    "masked_scatter erfc"
 ).split()
 
 # Names a module exports that are functions only, never methods.

@@ -14,10 +14,9 @@ import numpy as np
 
 from ._tensor import Tensor
 from .autograd.function import Function
-from .ops import special as _ops_special
 from .ops.pointwise import erf, exp, expm1, log1p, round, sigmoid, where, xlogy
 from .ops.reduction import log_softmax, logsumexp, softmax
-from .ops.special import digamma, erfinv, exp2, lgamma, logit, sinc
+from .ops.special import digamma, erfc, erfinv, exp2, lgamma, logit, sinc
 
 __all__ = [
     "erfc",
@@ -76,11 +75,6 @@ class _LogNdtr(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         return grad * exp(-0.5 * x * x - out) / math.sqrt(2 * math.pi)
-
-
-def erfc(input: Tensor) -> Tensor:
-    """``1 - erf(x)`` without cancellation where erf is near 1."""
-    return _ops_special.Erfc.apply(input)
 
 
 def ndtr(input: Tensor) -> Tensor:

@@ -57,6 +57,7 @@ __all__ = [
     "asinh",
     "atanh",
     "copysign",
+    "erfc",
     "frexp",
     "gcd",
     "heaviside",
@@ -247,6 +248,11 @@ class Erfc(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad * (-2.0 / math.sqrt(math.pi)) * exp(-x * x)
+
+
+def erfc(input: Tensor) -> Tensor:
+    """``1 - erf(x)``, accurate where erf is near 1 (through libm's erfc)."""
+    return Erfc.apply(input)
 
 
 class Erfinv(Function):

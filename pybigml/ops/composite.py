@@ -23,7 +23,7 @@ from .linalg import matmul
 from .pointwise import where
 from .reduction import logsumexp, vector_norm
 from .scatter_gather import masked_fill, take_along_dim
-from .shape import cat, diagonal, narrow, stack
+from .shape import broadcast_tensors, cat, diagonal, narrow, stack
 
 __all__ = [
     "atleast_3d",
@@ -132,7 +132,7 @@ trapz = trapezoid
 
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """The cross product of 3-vectors along ``dim`` (the first dim of size 3 when None)."""
-    a, b = (input, other) if input.shape == other.shape else _broadcast_pair(input, other)
+    a, b = broadcast_tensors(input, other)
     if dim is None:
         sized = [i for i, s in enumerate(a.shape) if s == 3]
         if not sized:
@@ -148,12 +148,6 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     a0, a1, a2 = a.unbind(d)
     b0, b1, b2 = b.unbind(d)
     return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
-
-
-def _broadcast_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    from .shape import broadcast_tensors
-
-    return tuple(broadcast_tensors(a, b))
 
 
 # ----------------------------------------------------------------------------- distances

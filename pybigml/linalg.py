@@ -411,21 +411,23 @@ def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:
     return svd(A, full_matrices=False).S
 
 
+def _significant(A: Tensor, s: Tensor, atol: float | None, rtol: float | None) -> Tensor:
+    """Which singular values ``s`` of ``A`` exceed ``max(atol, rtol * s_max)``; ``rtol``
+    defaults to eps * max(m, n), or to 0 when a positive ``atol`` is given."""
+    if rtol is None:
+        positive_atol = atol is not None and atol > 0
+        rtol = 0.0 if positive_atol else np.finfo(A._data.dtype).eps * max(A.shape[-2:])
+    smax = s.amax(-1, keepdim=True) if s.shape[-1] else s
+    return s > (smax * rtol).clamp_min(atol or 0.0)
+
+
 def pinv(
     A: Tensor, *, atol: float | None = None, rtol: float | None = None, hermitian: bool = False
 ) -> Tensor:
     """The Moore-Penrose pseudo-inverse, from the SVD with singular values below
     ``max(atol, rtol * s_max)`` treated as zero (rtol defaults to eps * max(m, n))."""
     U, s, Vh = svd(A, full_matrices=False)
-    if rtol is None:
-        rtol = (
-            0.0
-            if atol is not None and atol > 0
-            else np.finfo(A._data.dtype).eps * max(A.shape[-2:])
-        )
-    smax = s.amax(-1, keepdim=True) if s.numel() else s
-    cutoff = (smax * rtol).clamp_min(atol or 0.0)
-    keep = s > cutoff
+    keep = _significant(A, s, atol, rtol)
     s_inv = (1.0 / s.masked_fill(~keep, 1.0)).masked_fill(~keep, 0.0)
     return matmul(_mT(Vh) * s_inv.unsqueeze(-2), _mT(U))
 
@@ -522,16 +524,7 @@ def matrix_rank(
 ) -> Tensor:
     """The number of singular values above ``max(atol, rtol * s_max)`` (rtol defaults to
     eps * max(m, n))."""
-    s = svdvals(A).detach()
-    if rtol is None:
-        rtol = (
-            0.0
-            if atol is not None and atol > 0
-            else np.finfo(A._data.dtype).eps * max(A.shape[-2:])
-        )
-    smax = s.amax(-1, keepdim=True) if s.shape[-1] else s
-    cutoff = (smax * rtol).clamp_min(atol or 0.0)
-    return (s > cutoff).sum(-1)
+    return _significant(A, svdvals(A).detach(), atol, rtol).sum(-1)
 
 
 def cond(A: Tensor, p: Any = None) -> Tensor:

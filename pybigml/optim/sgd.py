@@ -18,11 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .. import _C
 from .._tensor import Tensor
-from .optimizer import Optimizer, kernel_arrays, write_back
+from .optimizer import Optimizer, kernel_arrays, write_back, zeros_state
 
 
 class SGD(Optimizer):
@@ -99,7 +97,7 @@ class SGD(Optimizer):
             if momentum != 0:
                 state = self.state[p]
                 if state.get("momentum_buffer") is None:
-                    state["momentum_buffer"] = Tensor._make(np.zeros_like(p._data))
+                    state["momentum_buffer"] = zeros_state(p)
                     first_step = True  # the kernel sets the buffer to the gradient
                 buf = state["momentum_buffer"]
                 buf._bump_version()

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 import pybigml
 import pybigml.nn.functional as F
-from pybigml import _C, backend
+from pybigml import _C
+from pybigml.backend import cpu as backend
 from pybigml.ops.attention import FusedAttention, composed_attention
 from pybigml.testing import gradcheck, gradgradcheck
 

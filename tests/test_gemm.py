@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pybigml import _C, backend
+from pybigml import _C
+from pybigml.backend import cpu as backend
 
 DTYPES = [np.float32, np.float64]
 

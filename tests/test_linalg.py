@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import pybigml
-from pybigml import backend
+from pybigml.backend import cpu as backend
 from pybigml.testing import gradcheck, gradgradcheck
 
 RTOL64, ATOL64 = 1e-10, 1e-12

@@ -457,21 +457,21 @@ def cross_entropy(
 class _CrossEntropy(Function):
     """Class-index cross-entropy of score rows ``(M, C)`` (the class dim moved last), fused.
 
-    Forward: ``pybigml._C.cross_entropy_forward`` gives each row's loss
+    Forward: ``pybigml.backend.cpu.cross_entropy_forward`` gives each row's loss
     ``(1 - eps) w[y] (-log p[y]) + eps / C sum_c w[c] (-log p[c])`` (0 where ignored) and its
     log-sum-exp; 'sum' adds the rows, 'mean' divides that by ``sum of w[y]`` over the rows
     not ignored (PyTorch's weighted mean, also for the smoothing term).
 
     Backward: each row's gradient is ``scale (A p - t)`` with ``t = (1 - eps) w[y] onehot(y)
     + eps / C w`` and ``A = sum(t)``, where ``scale`` is the incoming gradient of that row
-    (divided by the mean's denominator). ``pybigml._C.cross_entropy_backward`` computes it; under
+    (divided by the mean's denominator). ``pybigml.backend.cpu.cross_entropy_backward`` computes it; under
     ``create_graph=True`` ``_cross_entropy_gradient`` records it as tensor ops instead.
     """
 
     @staticmethod
     def forward(ctx, scores, target, weight, ignore_index, label_smoothing, reduction):
         rows = np.ascontiguousarray(scores._data)
-        loss, ctx.lse = pybigml._C.cross_entropy_forward(
+        loss, ctx.lse = pybigml.backend.cpu.cross_entropy_forward(
             rows, target, weight, ignore_index, label_smoothing
         )
         ctx.save_for_backward(scores)
@@ -500,7 +500,7 @@ class _CrossEntropy(Function):
             scale = (grad / ctx.denominator if ctx.denominator else grad).reshape(1)
         if pybigml.is_grad_enabled() or scale._data.dtype != ctx.rows.dtype:
             return _cross_entropy_gradient(ctx, scale), None, None, None, None, None
-        grad_rows = pybigml._C.cross_entropy_backward(
+        grad_rows = pybigml.backend.cpu.cross_entropy_backward(
             ctx.rows,
             ctx.target,
             ctx.weight,
@@ -978,9 +978,9 @@ def _layer_norm_gradients(
 
 class _LayerNorm(Function):
     """``y = (x - mean) * rstd * weight + bias`` over the trailing ``dims`` on the native kernel
-    (``pybigml._C.layer_norm_forward``, which saves each row's mean and rstd for the backward).
+    (``pybigml.backend.cpu.layer_norm_forward``, which saves each row's mean and rstd for the backward).
 
-    The backward runs ``pybigml._C.layer_norm_backward``; under ``create_graph=True`` it records
+    The backward runs ``pybigml.backend.cpu.layer_norm_backward``; under ``create_graph=True`` it records
     ``_layer_norm_gradients`` as tensor ops instead, so it differentiates again.
     """
 
@@ -989,7 +989,7 @@ class _LayerNorm(Function):
         x = input._data
         cols = math.prod(x.shape[x.ndim - len(dims) :])
         rows = np.ascontiguousarray(x).reshape(-1, cols)
-        y, ctx.mean, ctx.rstd = pybigml._C.layer_norm_forward(
+        y, ctx.mean, ctx.rstd = pybigml.backend.cpu.layer_norm_forward(
             rows, _vector(weight, cols), _vector(bias, cols), eps
         )
         ctx.dims, ctx.eps, ctx.cols = dims, eps, cols
@@ -1007,7 +1007,7 @@ class _LayerNorm(Function):
             cols = ctx.cols
             grad_input, grad_weight, grad_bias = (
                 None if g is None else Tensor._make(g)
-                for g in pybigml._C.layer_norm_backward(
+                for g in pybigml.backend.cpu.layer_norm_backward(
                     np.ascontiguousarray(grad._data).reshape(-1, cols),
                     np.ascontiguousarray(input._data).reshape(-1, cols),
                     ctx.mean,
@@ -1313,7 +1313,7 @@ class _Embedding(Function):
 
 class _EmbeddingBackward(Function):
     """The index-add of the looked-up rows' gradient ``(n, dim)`` into ``(num_embeddings, dim)``,
-    on ``pybigml._C.embedding_backward`` for float32/float64 (``numpy.add.at`` otherwise).
+    on ``pybigml.backend.cpu.embedding_backward`` for float32/float64 (``numpy.add.at`` otherwise).
 
     Its own backward looks the rows up again, with the padding rows zeroed and without the
     frequency scale: PyTorch's convention, where the first backward alone applies the scale.
@@ -1325,7 +1325,7 @@ class _EmbeddingBackward(Function):
         g, idx = grad._data, np.ascontiguousarray(indices._data)
         if g.dtype in _KERNEL_DTYPES:
             padding = -1 if padding_idx is None else padding_idx
-            out = pybigml._C.embedding_backward(
+            out = pybigml.backend.cpu.embedding_backward(
                 np.ascontiguousarray(g), idx, num_embeddings, padding, scale_grad_by_freq
             )
         else:

@@ -43,7 +43,7 @@ import numpy as np
 
 import pybigml
 
-from .. import _C
+from ..backend import cpu as _C
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE, enable_grad

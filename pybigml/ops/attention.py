@@ -4,7 +4,7 @@
 the leading ones. Two paths compute it:
 
 * the fused path (:class:`FusedAttention`, the default): one graph node whose forward and
-  backward are the native FlashAttention-style kernels (``pybigml._C.attention_forward`` /
+  backward are the native FlashAttention-style kernels (the backend's ``attention_forward`` /
   ``attention_backward``, csrc/cpu/attention.cpp). It never materialises the (L, S) score
   matrix: the forward saves the output and one log-sum-exp per query, and the backward
   recomputes the scores tile by tile. With ``P = softmax(S)``, ``S = q k^T * scale + mask``
@@ -33,10 +33,13 @@ import numpy as np
 
 import pybigml
 
-from .. import backend
+from .. import _dtype, backend
 from .._tensor import Tensor
+from ..autograd import grad as autograd_grad
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE, enable_grad
+from .linalg import matmul
+from .reduction import softmax
 
 
 def _check_inputs(query: Tensor, key: Tensor, value: Tensor, enable_gqa: bool) -> None:
@@ -88,8 +91,8 @@ def _check_causal(attn_mask: Tensor | None, is_causal: bool) -> None:
 
 def _check_mask_dtype(attn_mask: Tensor | None, query: Tensor) -> None:
     if attn_mask is not None and attn_mask.dtype not in (
-        pybigml.bool,
-        pybigml.float32,
+        _dtype.bool_,
+        _dtype.float32,
         query.dtype,
     ):
         raise RuntimeError(
@@ -108,7 +111,7 @@ def attention_bias(
         return Tensor._make(np.where(keep, 0.0, -np.inf).astype(dtype._np))
     if attn_mask is None:
         return None
-    if attn_mask.dtype == pybigml.bool:
+    if attn_mask.dtype == _dtype.bool_:
         return Tensor._make(np.where(attn_mask._data, 0.0, -np.inf).astype(dtype._np))
     return attn_mask.to(dtype)
 
@@ -141,7 +144,7 @@ def composed_attention(
     if enable_gqa and query.ndim >= 3:
         groups = query.shape[-3] // key.shape[-3]
         key, value = _repeat_heads(key, groups), _repeat_heads(value, groups)
-    scores = pybigml.matmul(query, key.transpose(-2, -1))
+    scores = matmul(query, key.transpose(-2, -1))
     head_dim = query.shape[-1]
     if head_dim:  # with no features every score is 0 whatever the scale (1 / sqrt(0) = inf)
         scores = scores * (1.0 / math.sqrt(head_dim) if scale is None else scale)
@@ -150,10 +153,10 @@ def composed_attention(
         scores = scores + bias
     # A fully masked row has max -inf; softmax would give NaN there, attention gives 0.
     dead = (scores == -math.inf).all(dim=-1, keepdim=True)
-    weights = pybigml.softmax(scores.masked_fill(dead, 0.0), dim=-1).masked_fill(dead, 0.0)
+    weights = softmax(scores.masked_fill(dead, 0.0), dim=-1).masked_fill(dead, 0.0)
     if dropout_p > 0.0:
         weights = pybigml.nn.functional.dropout(weights, dropout_p)
-    return pybigml.matmul(weights, value)
+    return matmul(weights, value)
 
 
 class _Layout:
@@ -224,7 +227,8 @@ class FusedAttention(Function):
     def forward(ctx, query, key, value, attn_mask, scale, is_causal, enable_gqa):
         layout = _Layout(query._data, key._data, value._data, attn_mask, enable_gqa)
         q, k, v, mask = _kernel_operands(layout, query, key, value, attn_mask)
-        out, lse = backend._C.attention_forward(q, k, v, mask, scale, is_causal)
+        be = backend.of(q, k, v, mask)
+        out, lse = be.attention_forward(q, k, v, mask, scale, is_causal)
         result = Tensor._make(out.reshape(_output_shape(layout, query, key, value, attn_mask)))
         ctx.save_for_backward(query, key, value, attn_mask, result)
         ctx.layout, ctx.lse, ctx.out = layout, lse, out
@@ -240,7 +244,7 @@ class FusedAttention(Function):
         layout = ctx.layout
         q, k, v, mask = _kernel_operands(layout, query, key, value, attn_mask)
         grad_out = _rows_contiguous(layout.fold(grad._data, layout.heads))
-        grads = backend._C.attention_backward(
+        grads = backend.of(q, k, v, mask, grad_out).attention_backward(
             q, k, v, mask, ctx.out, ctx.lse, grad_out, ctx.scale, ctx.is_causal
         )
         heads = (layout.heads, layout.kv_heads, layout.kv_heads)
@@ -278,19 +282,19 @@ def _composed_gradients(ctx, query, key, value, attn_mask, grad) -> tuple:
         out = composed_attention(
             query, key, value, attn_mask, 0.0, ctx.is_causal, ctx.scale, ctx.enable_gqa
         )
-        grads = iter(pybigml.autograd.grad(out, inputs, grad, create_graph=True))
+        grads = iter(autograd_grad(out, inputs, grad, create_graph=True))
     return tuple(next(grads) if need else None for need in ctx.needs_input_grad[:3])
 
 
 def _fused_supported(query: Tensor, attn_mask: Tensor | None, dropout_p: float) -> bool:
     """Whether the fused kernels compute this call (see the module docstring)."""
-    if dropout_p > 0.0 or query._data.dtype not in (np.float32, np.float64):
+    if dropout_p > 0.0 or not backend.of(query._data).native("attention", query._data.dtype):
         return False
     if attn_mask is None:
         return True
     if attn_mask._requires_grad and GRAD_STATE.enabled:
         return False
-    return attn_mask.dtype == pybigml.bool or attn_mask.is_floating_point()
+    return attn_mask.dtype == _dtype.bool_ or attn_mask.is_floating_point()
 
 
 def scaled_dot_product_attention(

@@ -1,10 +1,10 @@
 """Convolution: ``conv1d``, ``conv2d``, ``conv_transpose1d``, ``conv_transpose2d``.
 
-Three native kernels (``pybigml._C``, csrc/cpu/conv.cpp) compute everything. For a 2-D
+Three native kernels (the backend's ``conv2d_*``, csrc/cpu/conv.cpp) compute everything. For a 2-D
 convolution ``y = conv(x, w) + b`` with x (N, C, H, W) and w (O, C / groups, kh, kw):
 
-    forward        y  = conv(x, w) + b                    _C.conv2d_forward
-    grad-input     gx = conv_input_grad(gy, w)            _C.conv2d_grad_input
+    forward        y  = conv(x, w) + b                    conv2d_forward
+    grad-input     gx = conv_input_grad(gy, w)            conv2d_grad_input
     grad-weight    gw = conv_weight_grad(x, gy)           _C.conv2d_grad_weight
     grad-bias      gb = gy summed over (N, OH, OW)
 
@@ -32,12 +32,11 @@ from typing import Any
 
 import numpy as np
 
-import pybigml
-
+from .. import _dtype, backend
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ..backend import _C
 from .linalg import _C_NAMES, _SCALAR_NAMES
+from .creation import zeros
 from .shape import cat, squeeze, unsqueeze
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
@@ -45,13 +44,13 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 _make = Tensor._make
 
 # (stride, padding, dilation, groups) of a 2-D convolution, each spatial entry an (h, w) pair:
-# the trailing arguments of every _C.conv2d_* kernel.
+# the trailing arguments of every conv2d_* kernel of the backend.
 Geometry = tuple[tuple[int, int], tuple[int, int], tuple[int, int], int]
 
 
 def _array(t: Tensor) -> np.ndarray:
     """The C-contiguous array the kernels read (the tensor's own when it already is one)."""
-    return np.ascontiguousarray(t._data)
+    return backend.of(t._data).xp.ascontiguousarray(t._data)
 
 
 # ------------------------------------------------------------------------------- Functions
@@ -67,7 +66,8 @@ class Convolution(Function):
         ctx.save_for_backward(x, weight)
         ctx.geometry = geometry
         b = None if bias is None else _array(bias)
-        return _make(_C.conv2d_forward(_array(x), _array(weight), b, *geometry))
+        be = backend.of(x._data, weight._data)
+        return _make(be.conv2d_forward(_array(x), _array(weight), b, *geometry))
 
     @staticmethod
     def backward(ctx, grad):
@@ -96,7 +96,8 @@ class ConvolutionTranspose(Function):
         ctx.save_for_backward(z, weight)
         ctx.geometry = geometry
         b = None if bias is None else _array(bias)
-        return _make(_C.conv2d_grad_input(_array(z), _array(weight), b, input_size, *geometry))
+        be = backend.of(z._data, weight._data)
+        return _make(be.conv2d_grad_input(_array(z), _array(weight), b, input_size, *geometry))
 
     @staticmethod
     def backward(ctx, grad):
@@ -123,7 +124,8 @@ class ConvolutionWeightGrad(Function):
     def forward(ctx, x, z, geometry, kernel_size):
         ctx.save_for_backward(x, z)
         ctx.geometry = geometry
-        return _make(_C.conv2d_grad_weight(_array(x), _array(z), kernel_size, *geometry))
+        be = backend.of(x._data, z._data)
+        return _make(be.conv2d_grad_weight(_array(x), _array(z), kernel_size, *geometry))
 
     @staticmethod
     def backward(ctx, grad):
@@ -182,7 +184,7 @@ def _pad_end(x: Tensor, extra: tuple[int, ...]) -> Tensor:
         if amount:
             shape = list(x.shape)
             shape[2 + i] = amount
-            x = cat([x, pybigml.zeros(shape, dtype=x.dtype)], 2 + i)
+            x = cat([x, zeros(shape, dtype=x.dtype)], 2 + i)
     return x
 
 
@@ -250,10 +252,10 @@ def _convolution(
     """The shared path of the four public functions (``output_padding`` given: transposed)."""
     transposed = output_padding is not None
     _check_tensors(op, input, weight, bias)
-    if input._data.dtype.kind != "f" or input._data.itemsize < 4:
+    if not backend.of(input._data).native("conv", input._data.dtype):
         # The kernels take float32 and float64: float16 runs in float32, integers in float64
         # (exact for products and sums below 2**53).
-        to = pybigml.float64 if input._data.dtype.kind != "f" else pybigml.float32
+        to = _dtype.float64 if input._data.dtype.kind != "f" else _dtype.float32
         out = _convolution(
             op,
             dims,

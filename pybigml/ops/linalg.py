@@ -4,7 +4,7 @@ Every product is one of two differentiable ops:
 
 * ``MatMul`` — numpy's matmul semantics (a 1-D left operand is a row vector, a 1-D right
   operand a column vector, leading batch dimensions broadcast). The forward product and both
-  gradient products go through ``pybigml.backend.matmul`` (the native GEMM for float32/float64):
+  gradient products go through the backend's ``matmul`` (the native GEMM for float32/float64):
 
       out = a @ b,    grad_a = grad @ b^T,    grad_b = a^T @ grad
 
@@ -150,7 +150,7 @@ class Linear(Function):
     def forward(ctx, x, weight, bias):
         xd, wd = x._data, weight._data
         rows = xd.reshape(-1, xd.shape[-1]) if xd.ndim != 2 else xd
-        out = backend.matmul(rows, wd.T)
+        out = backend.of(rows, wd).matmul(rows, wd.T)
         if bias is not None:
             out += bias._data
         ctx.save_for_backward(x, weight)
@@ -211,7 +211,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _make(backend.matmul(a._data, b._data))
+        return _make(backend.of(a._data, b._data).matmul(a._data, b._data))
 
     @staticmethod
     def backward(ctx, grad):

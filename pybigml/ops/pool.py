@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _C
+from .. import backend
 from .._tensor import Tensor
 from ..autograd.function import Function
 
@@ -49,7 +49,6 @@ __all__ = [
 ]
 
 _make = Tensor._make
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _SCALAR_NAMES = {"float16": "Half", "int8": "Char", "uint8": "Byte", "int16": "Short"}
 _SCALAR_NAMES.update({"int32": "Int", "int64": "Long", "bool": "Bool"})
 
@@ -106,7 +105,7 @@ class _MaxScatter(Function):
     @staticmethod
     def forward(ctx, grad, indices, spatial, in_shape):
         ctx.indices, ctx.spatial = indices, spatial
-        out = _C.max_pool2d_backward(
+        out = backend.of(grad._data).max_pool2d_backward(
             _planes(grad._data, spatial),
             _planes(indices, spatial),
             _plane_size(in_shape, spatial),
@@ -130,9 +129,9 @@ class _MaxPool(Function):
     def forward(ctx, x, spatial, window, output_size):
         data = _planes(x._data, spatial)
         if window is None:
-            out, indices = _C.adaptive_max_pool2d(data, output_size)
+            out, indices = backend.of(data).adaptive_max_pool2d(data, output_size)
         else:
-            out, indices = _C.max_pool2d(data, *window)
+            out, indices = backend.of(data).max_pool2d(data, *window)
         indices = _unplanes(indices, spatial)
         ctx.indices, ctx.spatial, ctx.in_shape = indices, spatial, x.shape
         index_tensor = _make(indices)
@@ -150,15 +149,15 @@ def _linear_pool(data: np.ndarray, kind: str, params: tuple) -> np.ndarray:
     """``A x`` on planes: average pooling (params: kernel, stride, padding, ceil_mode,
     count_include_pad, divisor_override) or adaptive average pooling (params: output_size)."""
     if kind == "avg":
-        return _C.avg_pool2d(data, *params)
-    return _C.adaptive_avg_pool2d(data, *params)
+        return backend.of(data).avg_pool2d(data, *params)
+    return backend.of(data).adaptive_avg_pool2d(data, *params)
 
 
 def _linear_pool_adjoint(grad: np.ndarray, size: tuple, kind: str, params: tuple) -> np.ndarray:
     """``A^T grad`` on planes, for inputs of plane size ``size``."""
     if kind == "avg":
-        return _C.avg_pool2d_backward(grad, size, *params)
-    return _C.adaptive_avg_pool2d_backward(grad, size)
+        return backend.of(grad).avg_pool2d_backward(grad, size, *params)
+    return backend.of(grad).adaptive_avg_pool2d_backward(grad, size)
 
 
 class _LinearPool(Function):
@@ -212,7 +211,7 @@ def _check_input(op: str, input: Any, spatial: int, empty_batch_only: bool = Tru
             f"size for input, but got:{list(shape)}"
         )
     dtype = input._data.dtype
-    if dtype not in _FLOAT_DTYPES:
+    if not backend.of(input._data).native("pool", dtype):
         name = _SCALAR_NAMES.get(dtype.name, dtype.name)
         raise NotImplementedError(f"\"{op}\" not implemented for '{name}'")
 
@@ -869,7 +868,7 @@ def interpolate(
     if mode == "area" and size is None:
         recompute_scale_factor = True
     dtype = input._data.dtype
-    if dtype not in _FLOAT_DTYPES:
+    if not backend.of(input._data).native("pool", dtype):
         name = _SCALAR_NAMES.get(dtype.name, dtype.name)
         raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{name}'")
     sizes, scales = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor)

@@ -7,7 +7,7 @@ to ``S``. What differs is the factor each input element then gets: 1 for ``sum``
 for ``mean``, ``2 (x - mean) / (N - c)`` for ``var``, a one-hot for ``max`` along a dim ...
 
 Forwards of float32/float64 sums, means, extrema, softmax, log_softmax and logsumexp run
-on the native kernels (``pybigml._C.reduce``/``softmax``/``logsumexp``, csrc/cpu/reduce.cpp);
+on the native kernels (the backend's ``reduce``/``softmax``/``logsumexp``, csrc/cpu/reduce.cpp);
 other dtypes and layouts the kernels do not take run in numpy. Backwards are written with
 tensor ops, so ``create_graph=True`` differentiates them again; softmax and log_softmax run
 their backward on the native kernel too, except under ``create_graph=True``, where they
@@ -30,7 +30,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE
-from ..backend import _C
+from .. import backend
 from .pointwise import _quiet, exp, maximum, minimum, sign, where
 from .shape import cat
 
@@ -115,11 +115,6 @@ def _count(shape: tuple, dims: tuple) -> int:
     return math.prod(shape[d] for d in dims)
 
 
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-# Below this many elements numpy's reductions (one thread, ~2 us a call) beat the cost of
-# planning a strided view for the kernel (~10 us); above it the kernel's threads win.
-_NATIVE_REDUCE_MIN_SIZE = 1 << 15
-
 
 def _middle_axis_view(x: np.ndarray, dims: tuple) -> np.ndarray | None:
     """``x`` seen as ``(outer, n, inner)`` with the reduced ``dims`` merged into the middle axis.
@@ -160,14 +155,15 @@ def _native_reduce(x: np.ndarray, dims: tuple, keepdim: bool, op: str) -> np.nda
     native kernel, shaped as numpy's reduction with ``keepdims=keepdim``; None where the kernel
     does not apply (other dtypes, small or empty input, dims that do not merge even after a
     copy)."""
-    if x.dtype not in _KERNEL_DTYPES or x.size < _NATIVE_REDUCE_MIN_SIZE:
+    be = backend.of(x)
+    if not be.native("reduce", x.dtype, x.size):
         return None
     view = _middle_axis_view(x, dims)
     if view is None:
         view = _middle_axis_view(np.ascontiguousarray(x), dims)
         if view is None:
             return None
-    out = _C.reduce(view, op)
+    out = be.reduce(view, op)
     return out.reshape(_keep_shape(x.shape, dims) if keepdim else _drop(x.shape, dims))
 
 
@@ -802,13 +798,14 @@ class LogSumExp(Function):
 def _native_logsumexp(x: np.ndarray, dims: tuple) -> np.ndarray | None:
     """logsumexp over ``dims`` in keepdims form by the native kernel, or None where it does not
     apply (other dtypes, empty input, dims that are not one run of axes)."""
-    if x.dtype not in _KERNEL_DTYPES or x.size == 0 or not dims:
+    be = backend.of(x)
+    if not be.native("softmax", x.dtype) or x.size == 0 or not dims:
         return None
-    x = np.ascontiguousarray(x)
+    x = be.xp.ascontiguousarray(x)
     view = _middle_axis_view(x, dims)
     if view is None:
         return None
-    return _C.logsumexp(view.reshape(view.shape)).reshape(_keep_shape(x.shape, dims))
+    return be.logsumexp(view.reshape(view.shape)).reshape(_keep_shape(x.shape, dims))
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
@@ -1127,8 +1124,9 @@ class _SoftmaxFamily(Function):
     def forward(cls, ctx, a, dim):
         ctx.dim = dim
         x = a._data
-        if x.dtype in _KERNEL_DTYPES:
-            out = _make(_C.softmax(_as_rows(x, dim), cls.op).reshape(x.shape))
+        be = backend.of(x)
+        if be.native("softmax", x.dtype):
+            out = _make(be.softmax(_as_rows(x, dim), cls.op).reshape(x.shape))
         else:
             with _quiet():
                 out = _make(_along(x, dim, cls.numpy_forward))
@@ -1139,9 +1137,10 @@ class _SoftmaxFamily(Function):
     def backward(cls, ctx, grad):
         (y,) = ctx.saved_tensors
         yd, gd = y._data, grad._data
-        if GRAD_STATE.enabled or yd.dtype not in _KERNEL_DTYPES or gd.dtype != yd.dtype:
+        be = backend.of(yd, gd)
+        if GRAD_STATE.enabled or not be.native("softmax", yd.dtype) or gd.dtype != yd.dtype:
             return cls.composed_backward(y, grad, _softmax_dims(y, ctx.dim)), None
-        rows = _C.softmax_backward(_as_rows(yd, ctx.dim), _as_rows(gd, ctx.dim), cls.op)
+        rows = be.softmax_backward(_as_rows(yd, ctx.dim), _as_rows(gd, ctx.dim), cls.op)
         return _make(rows.reshape(yd.shape)), None
 
 

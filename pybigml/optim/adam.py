@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .. import _C
+from ..backend import cpu as _C
 from .._tensor import Tensor
 from .optimizer import Optimizer, bump_versions, kernel_arrays, write_back, zeros_state
 

@@ -1,14 +1,21 @@
-"""The CPU backend: numpy arrays in, numpy arrays out, heavy kernels in the native ``pybigml._C``.
+"""The "cpu" backend: numpy arrays in, numpy arrays out, heavy kernels in the native ``pybigml._C``.
 
-Ops call these functions on the arrays that tensors hold; nothing here knows about ``Tensor``
-or autograd. Shape logic (promotion, broadcasting, views) stays in numpy; the kernels see
-plain strided matrices. ``set_num_threads`` sets the thread count of pybigml's kernels and of
-numpy's BLAS together, so that comparisons between them use the same number of cores.
+This module and nothing else imports ``_C``. Ops reach it through ``backend.of(arrays)``
+and call the kernel families below on the arrays that tensors hold; nothing here knows
+about ``Tensor`` or autograd. Shape logic (promotion, broadcasting, views) stays in numpy;
+the kernels see flat buffers with sizes and strides, and their bindings validate every
+array (dtype, shape, strides, overlap, indices) before a kernel runs.
+
+``native(family, dtype, size)`` is the one place that decides whether a family runs natively
+for a dtype; where it answers no, ops compute with ``xp`` (numpy) instead.
+
+``set_num_threads`` sets the thread count of pybigml's kernels and of numpy's BLAS together,
+so that comparisons between them use the same number of cores.
 
 Example:
     >>> import numpy as np
-    >>> from pybigml import backend
-    >>> backend.matmul(np.ones((2, 3), np.float32), np.ones(3, np.float32))
+    >>> from pybigml.backend import cpu
+    >>> cpu.matmul(np.ones((2, 3), np.float32), np.ones(3, np.float32))
     array([3., 3.], dtype=float32)
 """
 
@@ -20,18 +27,89 @@ import numbers
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .._device import CPU
+
 try:
-    from pybigml import _C
+    from .. import _C
 except ImportError as error:  # pragma: no cover - only without a built extension
     raise ImportError(
         f"pybigml's native module pybigml._C could not be imported ({error}). Build and install "
         "it from the repository root with `pip install .` (or `pip install -e .` to develop)."
     ) from error
 
-__all__ = ["get_num_threads", "matmul", "set_num_threads"]
+name = "cpu"
+device = CPU
+array_type = np.ndarray
+xp = np  # the array namespace ops use for element-wise math on this device
 
-# dtypes the native GEMM computes in; others (ints, bool, float16) go to numpy.
-_GEMM_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# ----------------------------------------------------------------------------- what runs natively
+_FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+
+# family -> (dtypes its kernels compute in, the size from which the kernel beats numpy).
+# Below the size, or for other dtypes, ops compute the family with ``xp``.
+_NATIVE = {
+    "matmul": (_FLOATS, 0),
+    "conv": (_FLOATS, 0),
+    "pool": (_FLOATS, 0),
+    "attention": (_FLOATS, 0),
+    "softmax": (_FLOATS, 0),  # softmax, log_softmax, logsumexp
+    # sums, means and extrema: below 32 Ki elements numpy's reductions (one thread, ~2 us a
+    # call) beat the cost of planning a strided view for the kernel (~10 us)
+    "reduce": (_FLOATS, 1 << 15),
+    "layer_norm": (_FLOATS, 0),
+    "cross_entropy": (_FLOATS, 0),
+    "embedding": (_FLOATS, 0),
+    "optim": (_FLOATS, 0),  # fused optimizer steps
+    "recurrence": (_FLOATS, 0),
+}
+
+
+def native(family: str, dtype: np.dtype, size: int = 0) -> bool:
+    """Whether kernel ``family`` runs natively on arrays of ``dtype`` with ``size`` elements."""
+    dtypes, min_size = _NATIVE[family]
+    return dtype in dtypes and size >= min_size
+
+
+# ----------------------------------------------------------------------------- kernel families
+# Each is the binding itself (no wrapper on the eager path); csrc/bindings/ documents each
+# one's arguments, and every binding checks its arrays before the kernel sees them.
+
+# convolution (csrc/cpu/conv.cpp): 2-D; 1-D runs as 2-D with a height of 1
+conv2d_forward = _C.conv2d_forward
+conv2d_grad_input = _C.conv2d_grad_input
+conv2d_grad_weight = _C.conv2d_grad_weight
+
+# pooling (csrc/cpu/pool.cpp)
+max_pool2d = _C.max_pool2d
+max_pool2d_backward = _C.max_pool2d_backward
+adaptive_max_pool2d = _C.adaptive_max_pool2d
+avg_pool2d = _C.avg_pool2d
+avg_pool2d_backward = _C.avg_pool2d_backward
+adaptive_avg_pool2d = _C.adaptive_avg_pool2d
+adaptive_avg_pool2d_backward = _C.adaptive_avg_pool2d_backward
+
+# fused scaled-dot-product attention (csrc/cpu/attention.cpp)
+attention_forward = _C.attention_forward
+attention_backward = _C.attention_backward
+
+# reductions and the softmax family (csrc/cpu/reduce.cpp)
+reduce = _C.reduce
+softmax = _C.softmax
+softmax_backward = _C.softmax_backward
+logsumexp = _C.logsumexp
+layer_norm_forward = _C.layer_norm_forward
+layer_norm_backward = _C.layer_norm_backward
+cross_entropy_forward = _C.cross_entropy_forward
+cross_entropy_backward = _C.cross_entropy_backward
+embedding_backward = _C.embedding_backward
+
+# fused optimizer steps (csrc/cpu/optim.cpp), in place on param and state
+sgd_step = _C.sgd_step
+adam_step = _C.adam_step
+
+# GEMM (csrc/cpu/gemm.cpp) on plain matrices: ``gemm(a, b, out=None)``; ``matmul`` below
+# adds numpy's batching and 1-D rules on top of it.
+gemm = _C.gemm
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -64,7 +142,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         raise RuntimeError(
             f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied ({k} != {b_k})"
         )
-    if a.dtype not in _GEMM_DTYPES or b.dtype != a.dtype:
+    if a.dtype not in _FLOATS or b.dtype != a.dtype:
         _broadcast_batch(a, b)  # a torch-style error for batches that do not broadcast
         return np.asarray(np.matmul(a, b))
 
@@ -164,3 +242,8 @@ def _as_stack(x: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
             x = np.ascontiguousarray(x)
         x = x.reshape((math.prod(batch),) + x.shape[-2:])
     return _usable(x)
+
+
+def build_info() -> dict:
+    """How the native module was built (compiler, SIMD paths, OpenMP)."""
+    return _C.build_info()

@@ -43,10 +43,10 @@ import numpy as np
 
 import pybigml
 
-from ..backend import cpu as _C
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE, enable_grad
+from ..backend import cpu as _C
 from . import functional as F
 from . import init
 from .module import Module

@@ -35,8 +35,8 @@ import numpy as np
 from .. import _dtype, backend
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .linalg import _C_NAMES, _SCALAR_NAMES
 from .creation import zeros
+from .linalg import _C_NAMES, _SCALAR_NAMES
 from .shape import cat, squeeze, unsqueeze
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]

@@ -26,11 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, backend
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE
-from .. import backend
 from .pointwise import _quiet, exp, maximum, minimum, sign, where
 from .shape import cat
 
@@ -113,7 +112,6 @@ def _keep_shape(shape: tuple, dims: tuple) -> tuple:
 def _count(shape: tuple, dims: tuple) -> int:
     """N, the number of elements each output element reduces over."""
     return math.prod(shape[d] for d in dims)
-
 
 
 def _middle_axis_view(x: np.ndarray, dims: tuple) -> np.ndarray | None:

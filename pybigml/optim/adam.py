@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..backend import cpu as _C
 from .._tensor import Tensor
+from ..backend import cpu as _C
 from .optimizer import Optimizer, bump_versions, kernel_arrays, write_back, zeros_state
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..backend import cpu as _C
 from .._tensor import Tensor
+from ..backend import cpu as _C
 from .optimizer import Optimizer, kernel_arrays, write_back, zeros_state
 
 

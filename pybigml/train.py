@@ -18,11 +18,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-import pybigml
-
 from . import nn, optim
+from .autograd.grad_mode import no_grad
+from .backend import get_num_threads, set_num_threads
 from .datasets import MNIST, FashionMNIST
 from .models import MLP
+from .random import Generator, manual_seed
 from .utils.data import DataLoader, TensorDataset
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -100,7 +101,7 @@ def evaluate(model: nn.Module, loader: DataLoader) -> float:
     """Fraction of samples whose highest score is the true class."""
     model.eval()
     correct, seen = 0, 0
-    with pybigml.no_grad():
+    with no_grad():
         for inputs, targets in loader:
             correct += int((model(inputs).argmax(dim=1) == targets).sum())
             seen += len(targets)
@@ -147,11 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     if args.threads is not None:
-        pybigml.set_num_threads(args.threads)
-    pybigml.manual_seed(args.seed)
+        set_num_threads(args.threads)
+    manual_seed(args.seed)
     train_set = load_image_dataset(root, train=True, dataset=args.dataset)
     test_set = load_image_dataset(root, train=False, dataset=args.dataset)
-    shuffle_order = pybigml.Generator().manual_seed(args.seed)
+    shuffle_order = Generator().manual_seed(args.seed)
     train_loader = DataLoader(
         train_set, batch_size=args.batch_size, shuffle=True, generator=shuffle_order
     )
@@ -165,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.model}: {n_params} parameters | {args.dataset} from {root.resolve()} | "
         f"{len(train_set)} train / {len(test_set)} test | batch {args.batch_size}, "
         f"SGD lr {args.lr} momentum {args.momentum}, seed {args.seed}, "
-        f"threads {pybigml.get_num_threads()}"
+        f"threads {get_num_threads()}"
     )
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()

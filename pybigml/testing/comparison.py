@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-import pybigml
+from .._tensor import Tensor
 
 __all__ = ["assert_close"]
 
@@ -26,7 +26,7 @@ _SCALAR_DTYPES = {
     float: np.dtype(np.float32),
     complex: np.dtype(np.complex64),
 }
-_TENSOR_LIKE = (pybigml.Tensor, np.ndarray)
+_TENSOR_LIKE = (Tensor, np.ndarray)
 
 
 class _Mismatch(AssertionError):
@@ -108,11 +108,9 @@ def _compare_tensors(
         attribute("device", getattr(actual, "device", "cpu"), getattr(expected, "device", "cpu"))
     if check_dtype:
         attribute("dtype", actual.dtype, expected.dtype)
-    if check_stride and isinstance(actual, pybigml.Tensor):
+    if check_stride and isinstance(actual, Tensor):
         attribute("stride()", actual.stride(), expected.stride())
-    a, e = (
-        x.detach().cpu().numpy() if isinstance(x, pybigml.Tensor) else x for x in (actual, expected)
-    )
+    a, e = (x.detach().cpu().numpy() if isinstance(x, Tensor) else x for x in (actual, expected))
     rtol, atol = _tolerances([a.dtype, e.dtype], rtol, atol)
     _compare_values(a, e, rtol, atol, equal_nan)
 

@@ -7,14 +7,16 @@ from typing import Any
 
 import numpy as np
 
-import pybigml
+from .._dtype import dtype, float64
+from .._tensor import Tensor
+from ..ops.creation import empty, from_numpy, rand, randint
 
 __all__ = ["make_tensor"]
 
 
 def make_tensor(
     *shape: int | tuple[int, ...] | list[int],
-    dtype: pybigml.dtype,
+    dtype: dtype,
     device: Any = None,
     low: float | None = None,
     high: float | None = None,
@@ -22,7 +24,7 @@ def make_tensor(
     noncontiguous: bool = False,
     exclude_zero: bool = False,
     memory_format: Any = None,
-) -> pybigml.Tensor:
+) -> Tensor:
     """A tensor of ``shape`` filled with random values from ``[low, high)``.
 
     As ``torch.testing.make_tensor``: the range defaults to ``[-9, 9)`` for floating dtypes and
@@ -54,28 +56,28 @@ def make_tensor(
         shape = tuple(shape[0])
     if low is not None and high is not None and low > high:
         raise ValueError(f"make_tensor: low ({low}) must not be greater than high ({high})")
-    np_dtype = pybigml.empty(0, dtype=dtype).numpy().dtype
+    np_dtype = empty(0, dtype=dtype).numpy().dtype
     if np_dtype == np.bool_:
-        values = pybigml.randint(0, 2, shape).numpy().astype(bool)
+        values = randint(0, 2, shape).numpy().astype(bool)
     elif np_dtype.kind in "iu":
         info = np.iinfo(np_dtype)
         low = max(-9 if low is None else math.ceil(low), int(info.min))
         high = min(10 if high is None else math.ceil(high), int(info.max))
-        values = pybigml.randint(low, max(high, low + 1), shape).numpy().astype(np_dtype)
+        values = randint(low, max(high, low + 1), shape).numpy().astype(np_dtype)
         if exclude_zero:
             values[values == 0] = 1
     else:
         low = -9.0 if low is None else low
         high = 9.0 if high is None else high
-        unit = pybigml.rand(shape, dtype=pybigml.float64).numpy()
+        unit = rand(shape, dtype=float64).numpy()
         values = (low + (high - low) * unit).astype(np_dtype)
         if exclude_zero:
             values[values == 0] = np.finfo(np_dtype).tiny
     if noncontiguous and values.size > 1:
         storage = np.repeat(values, 2, axis=-1)
-        result = pybigml.from_numpy(storage)[..., ::2]
+        result = from_numpy(storage)[..., ::2]
     else:
-        result = pybigml.from_numpy(np.array(values, order="C"))
+        result = from_numpy(np.array(values, order="C"))
     if device is not None:
         result = result.to(device)
     return result.requires_grad_(requires_grad) if requires_grad else result

@@ -30,7 +30,11 @@ from typing import Any
 
 import numpy as np
 
-import pybigml
+from .._dtype import float64
+from .._tensor import Tensor
+from ..autograd import grad as autograd_grad
+from ..autograd.grad_mode import enable_grad
+from ..ops.creation import from_numpy, zeros_like
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -50,16 +54,16 @@ def _as_tuple(x: Any) -> tuple:
     return (x,)
 
 
-def _is_float(t: pybigml.Tensor) -> bool:
+def _is_float(t: Tensor) -> bool:
     return t.dtype.is_floating_point
 
 
 def _differentiable_inputs(inputs: tuple) -> list[int]:
     """Positions in ``inputs`` of the tensors that require grad."""
-    return [k for k, x in enumerate(inputs) if isinstance(x, pybigml.Tensor) and x.requires_grad]
+    return [k for k, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
 
 
-def _values(t: pybigml.Tensor) -> np.ndarray:
+def _values(t: Tensor) -> np.ndarray:
     """A float64 copy of a tensor's values (outputs may be views of inputs that we perturb)."""
     return np.array(t.detach().numpy(), dtype=np.float64, copy=True)
 
@@ -71,7 +75,7 @@ def _check_inputs(inputs: tuple, diff: list[int]) -> None:
             "but none of them have requires_grad=True."
         )
     for n, k in enumerate(diff):
-        if inputs[k].dtype != pybigml.float64:
+        if inputs[k].dtype != float64:
             warnings.warn(
                 f"Input #{n} requires gradient and is not a double precision floating point. "
                 "This check will likely fail if all the inputs are not of double precision "
@@ -80,7 +84,7 @@ def _check_inputs(inputs: tuple, diff: list[int]) -> None:
             )
 
 
-def _perturbable_view(x: pybigml.Tensor) -> tuple[pybigml.Tensor, np.ndarray]:
+def _perturbable_view(x: Tensor) -> tuple[Tensor, np.ndarray]:
     """The tensor to pass to ``func`` while perturbing ``x``, and a writable view of its values.
 
     Normally that is ``x`` itself and the array it views. An input whose memory overlaps itself
@@ -92,11 +96,11 @@ def _perturbable_view(x: pybigml.Tensor) -> tuple[pybigml.Tensor, np.ndarray]:
     if view.flags.writeable and not overlapping:
         return x, view
     copy = np.array(view, copy=True)
-    return pybigml.from_numpy(copy).requires_grad_(x.requires_grad), copy
+    return from_numpy(copy).requires_grad_(x.requires_grad), copy
 
 
 def _float_outputs(outputs: tuple) -> list[int]:
-    return [j for j, y in enumerate(outputs) if isinstance(y, pybigml.Tensor) and _is_float(y)]
+    return [j for j, y in enumerate(outputs) if isinstance(y, Tensor) and _is_float(y)]
 
 
 def _numerical_jacobians(
@@ -131,15 +135,15 @@ def _numerical_jacobians(
 
 
 def _vjp(
-    outputs: Sequence[pybigml.Tensor],
-    grad_outputs: Sequence[pybigml.Tensor],
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor],
     inputs: tuple,
     diff: list[int],
     *,
     create_graph: bool = False,
-) -> list[pybigml.Tensor | None]:
+) -> list[Tensor | None]:
     return list(
-        pybigml.autograd.grad(
+        autograd_grad(
             list(outputs),
             [inputs[k] for k in diff],
             grad_outputs=list(grad_outputs),
@@ -184,7 +188,7 @@ def _analytical_jacobians(
         for b in range(y_np.size):
             one_hot = np.zeros(y_np.shape, dtype=y_np.dtype)
             one_hot.reshape(-1)[b] = 1
-            grads = _vjp([y], [pybigml.from_numpy(one_hot)], inputs, diff)
+            grads = _vjp([y], [from_numpy(one_hot)], inputs, diff)
             _check_grad_attributes(grads, inputs, diff, check_grad_dtypes)
             for n, (k, g) in enumerate(zip(diff, grads)):
                 numel = inputs[k].numel()
@@ -311,7 +315,7 @@ def _fast_check(
             v = rng.uniform(-1.0, 1.0, tuple(y.shape)).astype(y.detach().numpy().dtype)
             directional = (_values(plus[j]) - _values(minus[j])) / (2 * eps)
             numerical = float(np.sum(directional * v))
-            (g,) = _vjp([y], [pybigml.from_numpy(v)], inputs, [k])
+            (g,) = _vjp([y], [from_numpy(v)], inputs, [k])
             analytical = 0.0 if g is None else float(np.sum(_values(g) * u))
             if not np.isclose(analytical, numerical, rtol=rtol, atol=atol):
                 return False
@@ -324,10 +328,10 @@ def _check_zero_grad_outputs(outputs: tuple, inputs: tuple, diff: list[int]) -> 
     This is what ``check_undefined_grad`` checks in PyTorch (an undefined output gradient is
     treated as zeros); it also runs backward once for outputs with no elements.
     """
-    differentiable = [y for y in outputs if isinstance(y, pybigml.Tensor) and y.requires_grad]
+    differentiable = [y for y in outputs if isinstance(y, Tensor) and y.requires_grad]
     if not differentiable:
         return
-    zeros = [pybigml.zeros_like(y) for y in differentiable]
+    zeros = [zeros_like(y) for y in differentiable]
     grads = _vjp(differentiable, zeros, inputs, diff)
     _check_grad_attributes(grads, inputs, diff, check_grad_dtypes=False)
     for n, g in enumerate(grads):
@@ -403,7 +407,7 @@ def gradcheck(
     if not check_backward_ad:
         return True
     try:
-        with pybigml.enable_grad():
+        with enable_grad():
             outputs = _as_tuple(func(*inputs))
             settings = dict(eps=eps, atol=atol, rtol=rtol)
             if not fast_mode or not _fast_check(func, inputs, outputs, diff, **settings):
@@ -431,16 +435,16 @@ def gradcheck(
     return True
 
 
-def _random_like(y: pybigml.Tensor, rng: np.random.Generator, noncontiguous: bool) -> Any:
+def _random_like(y: Tensor, rng: np.random.Generator, noncontiguous: bool) -> Any:
     """Values uniform in [-1, 1) shaped like ``y``; non-contiguous (every other element of a
     twice-as-long last dimension) if asked and ``y`` has more than one element."""
     shape = tuple(y.shape)
     dtype = y.detach().numpy().dtype
     if noncontiguous and int(np.prod(shape)) > 1:
         storage = rng.uniform(-1.0, 1.0, (*shape[:-1], 2 * shape[-1])).astype(dtype)
-        t = pybigml.from_numpy(storage)[..., ::2]
+        t = from_numpy(storage)[..., ::2]
     else:
-        t = pybigml.from_numpy(rng.uniform(-1.0, 1.0, shape).astype(dtype))
+        t = from_numpy(rng.uniform(-1.0, 1.0, shape).astype(dtype))
     return t.requires_grad_(True)
 
 
@@ -497,12 +501,12 @@ def gradgradcheck(
         return True
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        with pybigml.enable_grad():
+        with enable_grad():
             outputs = _as_tuple(func(*inputs))
         grad_outputs = tuple(
             _random_like(y, rng, gen_non_contig_grad_outputs)
             for y in outputs
-            if isinstance(y, pybigml.Tensor) and y.requires_grad
+            if isinstance(y, Tensor) and y.requires_grad
         )
     else:
         grad_outputs = _as_tuple(grad_outputs)
@@ -512,9 +516,7 @@ def gradgradcheck(
     def first_backward(*args: Any) -> tuple:
         input_args, output_grads = args[: len(args) - num_outputs], args[len(args) - num_outputs :]
         outputs = [
-            y
-            for y in _as_tuple(func(*input_args))
-            if isinstance(y, pybigml.Tensor) and y.requires_grad
+            y for y in _as_tuple(func(*input_args)) if isinstance(y, Tensor) and y.requires_grad
         ]
         grads = _vjp(outputs, output_grads, input_args, diff, create_graph=True)
         return tuple(g for g in grads if g is not None)

@@ -32,7 +32,9 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import pybigml
+from .._dtype import float64
+from ..ops import creation
+from ..ops.creation import empty
 
 __all__ = [
     "LAYOUTS",
@@ -388,7 +390,7 @@ class LayoutPlan:
             A tensor whose values equal ``self.logical_values(values)`` and whose strides follow
             the plan. Views are made with the library's own ``permute``/indexing/``expand``.
         """
-        lib = pybigml if lib is None else lib
+        lib = creation if lib is None else lib  # pybigml's from_numpy
         values = np.asarray(values)
         if values.shape != self.shape:
             raise ValueError(f"LayoutPlan for shape {self.shape} applied to {values.shape}")
@@ -495,7 +497,7 @@ def tensors(
         shape = shapes(max_numel=60)
     if isinstance(shape, st.SearchStrategy):
         shape = draw(shape)
-    dtype = pybigml.float64 if dtype is None else dtype
-    np_dtype = pybigml.empty(0, dtype=dtype).numpy().dtype
+    dtype = float64 if dtype is None else dtype
+    np_dtype = empty(0, dtype=dtype).numpy().dtype
     values = draw(arrays(tuple(shape), elements, np_dtype, unique=unique))
     return draw(laid_out(values, layouts, requires_grad=requires_grad))

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-import pybigml
-
+from ...backend import set_num_threads
+from ...random import manual_seed
 from ._fetch import StreamFetcher, fetch_indices
 
 # Seconds a worker waits for a request before checking that the main process still lives
@@ -107,7 +107,7 @@ class ExceptionWrapper:
 def _seed_worker(seed: int) -> None:
     """Seeds every RNG a dataset may draw from, so each worker draws its own numbers."""
     random.seed(seed)
-    pybigml.manual_seed(seed)
+    manual_seed(seed)
     np.random.seed(seed % 2**32)
 
 
@@ -135,7 +135,7 @@ def worker_loop(
     global _worker_info
     try:
         # Workers share the machine's cores: one kernel thread each (as PyTorch's workers).
-        pybigml.set_num_threads(1)
+        set_num_threads(1)
         seed = base_seed + worker_id
         _seed_worker(seed)
         _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-import pybigml
-
+from ..._dtype import bool_, float64, int64
 from ..._tensor import Tensor
+from ...ops.creation import as_tensor, tensor
+from ...ops.shape import stack
 
 _ERROR = (
     "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
@@ -25,7 +26,7 @@ _ERROR = (
 def _numpy_to_tensor(array: np.ndarray) -> Tensor:
     if array.dtype.kind in "USO":
         raise TypeError(_ERROR.format(array.dtype))
-    return pybigml.as_tensor(array)
+    return as_tensor(array)
 
 
 def default_collate(batch: list[Any]) -> Any:
@@ -39,17 +40,17 @@ def default_collate(batch: list[Any]) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return pybigml.stack(batch, 0)
+        return stack(batch, 0)
     if isinstance(elem, np.ndarray):
         return default_collate([_numpy_to_tensor(b) for b in batch])
     if isinstance(elem, np.generic):
         return _numpy_to_tensor(np.array(batch))
     if isinstance(elem, bool):
-        return pybigml.tensor(batch, dtype=pybigml.bool)
+        return tensor(batch, dtype=bool_)
     if isinstance(elem, float):
-        return pybigml.tensor(batch, dtype=pybigml.float64)
+        return tensor(batch, dtype=float64)
     if isinstance(elem, int):
-        return pybigml.tensor(batch, dtype=pybigml.int64)
+        return tensor(batch, dtype=int64)
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -80,9 +81,9 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray):
-        return data if data.dtype.kind in "USO" else pybigml.as_tensor(data)
+        return data if data.dtype.kind in "USO" else as_tensor(data)
     if isinstance(data, np.generic):
-        return pybigml.as_tensor(data)
+        return as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
         return type(data)({key: default_convert(value) for key, value in data.items()})
     if isinstance(data, tuple) and hasattr(data, "_fields"):

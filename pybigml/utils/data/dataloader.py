@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import pybigml
-
+from ..._dtype import int64
+from ...ops.creation import randint
 from ._fetch import StreamFetcher, fetch_indices
 from ._worker import (
     STATUS_CHECK_SECONDS,
@@ -204,9 +204,7 @@ class DataLoader:
             return self._iterator
         # Every new iterator draws the workers' base seed from the generator, workers or not
         # (as PyTorch does), so the shuffling order does not depend on num_workers.
-        base_seed = int(
-            pybigml.randint(0, 2**62, (), dtype=pybigml.int64, generator=self.generator)
-        )
+        base_seed = int(randint(0, 2**62, (), dtype=int64, generator=self.generator))
         if self.num_workers > 0:
             iterator = _WorkerIterator(self, base_seed)
             if self.persistent_workers:

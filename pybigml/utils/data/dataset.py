@@ -9,9 +9,8 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import pybigml
-
 from ..._tensor import Tensor
+from ...ops.creation import randperm
 
 
 class Dataset:
@@ -184,7 +183,7 @@ def random_split(
         lengths = counts
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    order = pybigml.randperm(n, generator=generator).tolist()
+    order = randperm(n, generator=generator).tolist()
     parts = []
     start = 0
     for length in lengths:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any
 
-import pybigml
+from ..._dtype import float64, int64
+from ...ops.creation import as_tensor, multinomial, randint, randperm
+from ...random import Generator
 
 
 class Sampler:
@@ -33,8 +35,8 @@ class SequentialSampler(Sampler):
 
 def _fresh_generator() -> Any:
     """A generator seeded from the global one, so ``pybigml.manual_seed`` fixes the order."""
-    seed = int(pybigml.randint(0, 2**62, (), dtype=pybigml.int64))
-    return pybigml.Generator().manual_seed(seed)
+    seed = int(randint(0, 2**62, (), dtype=int64))
+    return Generator().manual_seed(seed)
 
 
 class RandomSampler(Sampler):
@@ -77,12 +79,12 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
-            draws = pybigml.randint(0, n, (self.num_samples,), generator=generator)
+            draws = randint(0, n, (self.num_samples,), generator=generator)
             yield from draws.tolist()
             return
         for _ in range(self.num_samples // n):
-            yield from pybigml.randperm(n, generator=generator).tolist()
-        yield from pybigml.randperm(n, generator=generator).tolist()[: self.num_samples % n]
+            yield from randperm(n, generator=generator).tolist()
+        yield from randperm(n, generator=generator).tolist()[: self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -96,7 +98,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        for i in pybigml.randperm(len(self.indices), generator=self.generator).tolist():
+        for i in randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
     def __len__(self) -> int:
@@ -164,7 +166,7 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(
                 f"replacement should be a boolean value, but got replacement={replacement}"
             )
-        w = pybigml.as_tensor(weights, dtype=pybigml.float64)
+        w = as_tensor(weights, dtype=float64)
         if w.ndim != 1:
             raise ValueError(
                 f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}"
@@ -175,7 +177,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        draws = pybigml.multinomial(
+        draws = multinomial(
             self.weights, self.num_samples, self.replacement, generator=self.generator
         )
         yield from draws.tolist()

@@ -46,6 +46,8 @@ __all__ = [
     "inv",
     "inv_ex",
     "inverse",
+    "is_positive_definite",
+    "is_positive_semidefinite",
     "logdet",
     "lstsq",
     "matrix_exp",
@@ -259,6 +261,22 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     return _mT(L) if upper else L
 
 
+def _has_cholesky(m: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(m)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def is_positive_definite(A: Tensor) -> Tensor:
+    """Whether each matrix of the batch has a Cholesky factor (is positive-definite, reading
+    its lower triangle): a bool tensor of the batch shape, without a graph."""
+    x = A._data
+    batch = x.reshape((-1,) + x.shape[-2:])
+    return _make(np.array([_has_cholesky(m) for m in batch], dtype=bool).reshape(x.shape[:-2]))
+
+
 # ----------------------------------------------------------------------------- qr
 class Qr(Function):
     """A = Q R (reduced, m >= n). With M = R gR^T - gQ^T Q and copyltu(M) = tril(M) +
@@ -353,6 +371,13 @@ def eigh(A: Tensor, UPLO: str = "L") -> tuple[Tensor, Tensor]:
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues (ascending) of symmetric matrices."""
     return eigh(A, UPLO).eigenvalues
+
+
+def is_positive_semidefinite(A: Tensor) -> Tensor:
+    """Whether each symmetric matrix of the batch has no negative eigenvalue (LAPACK's
+    eigenvalues-only routine, reading the lower triangle): a bool tensor of the batch shape,
+    without a graph."""
+    return _make(np.asarray(np.all(np.linalg.eigvalsh(A._data) >= 0, axis=-1)))
 
 
 class Svd(Function):

@@ -7,10 +7,10 @@ from typing import Any
 from .._tensor import Tensor
 from ..ops.creation import arange
 from ..ops.pointwise import exp, log1p
-from ..ops.special import lgamma
+from ..ops.special import lgamma, numpy_sample
 from . import constraints
 from .distribution import Distribution
-from .utils import _BinaryProbsLogits, numpy_sample
+from .utils import _BinaryProbsLogits
 
 
 def _clamp_by_zero(x: Tensor) -> Tensor:

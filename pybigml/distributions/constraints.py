@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .._dtype import bool_
 from .._tensor import Tensor
-from ..ops.creation import tensor
+from ..ops.creation import full
+from ..ops.decomposition import is_positive_definite, is_positive_semidefinite
+from ..ops.pointwise import isclose
 
 __all__ = [
     "Constraint",
@@ -262,19 +263,11 @@ class _Multinomial(Constraint):
         return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
 
 
-def _matrix_check(value: Tensor, fn: Any) -> Tensor:
-    """Apply a numpy predicate on each matrix of a batch; a bool tensor of the batch shape."""
-    data = np.asarray(value._data)
-    batch = data.reshape((-1,) + data.shape[-2:])
-    return tensor(np.array([fn(m) for m in batch], dtype=bool).reshape(data.shape[:-2]))
-
-
 class _Square(Constraint):
     event_dim = 2
 
     def check(self, value: Tensor) -> Tensor:
-        ok = value.shape[-2] == value.shape[-1]
-        return tensor(np.full(tuple(value.shape[:-2]), ok, dtype=bool))
+        return full(value.shape[:-2], value.shape[-2] == value.shape[-1], dtype=bool_)
 
 
 class _Symmetric(_Square):
@@ -282,7 +275,7 @@ class _Symmetric(_Square):
         square = super().check(value)
         if not bool(square.all()):
             return square
-        return _matrix_check(value, lambda m: bool(np.all(np.isclose(m, m.T, atol=1e-6))))
+        return isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
 
 
 class _LowerTriangular(Constraint):
@@ -300,20 +293,12 @@ class _LowerCholesky(_LowerTriangular):
         return super().check(value) & positive_diagonal
 
 
-def _is_positive_definite(m: np.ndarray) -> bool:
-    try:
-        np.linalg.cholesky(m)
-    except np.linalg.LinAlgError:
-        return False
-    return True
-
-
 class _PositiveSemidefinite(_Symmetric):
     def check(self, value: Tensor) -> Tensor:
         symmetric = super().check(value)
         if not bool(symmetric.all()):
             return symmetric
-        return _matrix_check(value, lambda m: bool(np.all(np.linalg.eigvalsh(m) >= 0)))
+        return is_positive_semidefinite(value)
 
 
 class _PositiveDefinite(_Symmetric):
@@ -321,7 +306,7 @@ class _PositiveDefinite(_Symmetric):
         symmetric = super().check(value)
         if not bool(symmetric.all()):
             return symmetric
-        return _matrix_check(value, _is_positive_definite)
+        return is_positive_definite(value)
 
 
 dependent = _Dependent()

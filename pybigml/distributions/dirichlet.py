@@ -7,10 +7,9 @@ from typing import Any
 from .._tensor import Tensor
 from ..nn.functional import one_hot
 from ..ops.pointwise import where, xlogy
-from ..ops.special import digamma, lgamma
+from ..ops.special import digamma, lgamma, standard_gamma
 from . import constraints
 from .distribution import Distribution
-from .gamma import standard_gamma
 
 
 class Dirichlet(Distribution):

@@ -12,7 +12,7 @@ import warnings
 from typing import Any
 
 from .._tensor import Size, Tensor
-from ..autograd import no_grad
+from ..autograd.grad_mode import no_grad
 from . import constraints
 from .utils import lazy_property
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import total_ordering
 
 from .._tensor import Tensor
-from ..linalg import solve
+from ..ops.decomposition import solve
 from ..ops.pointwise import exp, log, log1p, softplus, where
 from ..ops.shape import broadcast_shapes
 from ..ops.special import digamma, lgamma

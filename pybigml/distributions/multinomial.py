@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from ..ops.creation import as_tensor
+from ..ops.creation import arange, as_tensor
 from ..ops.pointwise import exp, where
 from ..ops.special import lgamma
 from . import constraints
@@ -69,10 +67,9 @@ class Multinomial(_CategoricalView, Distribution):
         """Count ``total_count`` categorical draws per event."""
         shape = self._extended_shape(sample_shape)
         k = self._event_shape[0]
-        draws = self._categorical.sample((self.total_count,) + tuple(sample_shape))._data
-        one_hot = draws[..., None] == np.arange(k)
-        counts = one_hot.sum(0).reshape(tuple(shape))
-        return as_tensor(counts, dtype=self.probs.dtype)
+        draws = self._categorical.sample((self.total_count,) + tuple(sample_shape))
+        one_hot = draws.unsqueeze(-1) == arange(k)
+        return one_hot.sum(0).reshape(tuple(shape)).to(self.probs.dtype)
 
     def log_prob(self, value: Tensor) -> Tensor:
         """``log n! - sum log x_i! + sum x_i log p_i`` (a zero count of a -inf logit adds 0)."""

@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 from .._tensor import Tensor
-from ..linalg import cholesky, inv, solve
 from ..ops.creation import randn
+from ..ops.decomposition import cholesky, inv, solve
 from ..ops.pointwise import log
 from ..ops.shape import broadcast_shapes
 from . import constraints

@@ -6,10 +6,10 @@ from typing import Any
 
 from .._tensor import Tensor
 from ..ops.pointwise import xlogy
-from ..ops.special import lgamma
+from ..ops.special import lgamma, numpy_sample
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, numpy_sample
+from .utils import broadcast_all
 
 
 class Poisson(Distribution):

@@ -5,24 +5,20 @@ from __future__ import annotations
 from numbers import Number
 from typing import Any
 
-import numpy as np
-
 from .._dtype import get_default_dtype
 from .._info import finfo
 from .._tensor import Tensor
-from ..autograd import enable_grad
+from ..autograd.grad_mode import enable_grad
 from ..ops.creation import as_tensor
 from ..ops.pointwise import clamp, log, log1p, sigmoid
 from ..ops.reduction import softmax
 from ..ops.shape import broadcast_tensors
-from ..random import _rng
 
 __all__ = [
     "broadcast_all",
     "clamp_probs",
     "lazy_property",
     "logits_to_probs",
-    "numpy_sample",
     "probs_to_logits",
     "sum_rightmost",
 ]
@@ -114,22 +110,3 @@ class _BinaryProbsLogits:
     @lazy_property
     def probs(self) -> Tensor:
         return logits_to_probs(self.logits, is_binary=True)
-
-
-def numpy_sample(draw: str, shape: Any, dtype: Any, *params: Tensor) -> Tensor:
-    """Samples from the default generator's numpy method ``draw`` (``"standard_gamma"``,
-    ``"poisson"``, ``"binomial"`` ...) with the parameters broadcast to ``shape``, so that
-    ``pybigml.manual_seed`` makes them reproducible.
-
-    Args:
-        draw: the name of a ``numpy.random.Generator`` method.
-        shape: the output shape.
-        dtype: the output dtype.
-        params: the method's parameters, broadcastable to ``shape``.
-    Returns:
-        A tensor without a graph.
-    """
-    shape = tuple(shape)
-    arrays = [np.broadcast_to(p._data, shape) for p in params]
-    out = getattr(_rng(None), draw)(*arrays, size=shape)
-    return as_tensor(np.asarray(out), dtype=dtype)

@@ -1,9 +1,16 @@
 """More element-wise math: atan2, hypot, logaddexp(2), logit, exp2, sinc, deg2rad/rad2deg,
-erfinv, lgamma, digamma.
+erfc, erfinv, the normal CDF (ndtr, log_ndtr, ndtri), entr, xlog1py, the gamma family (lgamma,
+digamma, the regularised incomplete gamma function) and the gamma sampler behind the gamma,
+beta and Dirichlet distributions.
 
 Forwards run in numpy; backwards are tensor ops, so they differentiate again, except
 ``digamma``'s, whose derivative (the trigamma function) is computed in numpy and is the end of
-the chain: a second derivative through ``lgamma`` works, a third raises.
+the chain: a second derivative through ``lgamma`` works, a third raises. The incomplete gamma
+function and the gamma sampler are once-differentiable too.
+
+``__all__`` lists the names the package face and ``Tensor`` carry; ``ndtr``, ``log_ndtr``,
+``ndtri``, ``entr`` and ``xlog1py`` are ``torch.special`` names only (``pybigml.special``), and
+``regularized_gamma_p``, ``standard_gamma`` and ``numpy_sample`` serve the distributions.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function, once_differentiable
+from ..random import _rng
+from .creation import as_tensor
 from .pointwise import (
     _as_tensor,
     _float_operands,
@@ -38,6 +47,7 @@ from .pointwise import (
     sin,
     sub,
     where,
+    xlogy,
 )
 
 __all__ = [
@@ -84,6 +94,7 @@ __all__ = [
 
 _make = Tensor._make
 _LN2 = math.log(2.0)
+_SQRT2 = math.sqrt(2.0)
 
 
 def _pair(input: Tensor, other: Any) -> tuple[Tensor, Tensor]:
@@ -276,6 +287,61 @@ def erfinv(input: Tensor) -> Tensor:
     return Erfinv.apply(input)
 
 
+# ----------------------------------------------------------------------------- normal CDF
+def _ndtr_np(x: np.ndarray) -> np.ndarray:
+    # erfc(-x / sqrt 2) / 2 keeps full relative precision in the lower tail, where
+    # (1 + erf) / 2 would cancel to 0.
+    upper_tail = np.asarray(_erfc_exact(-x.astype(np.float64) / _SQRT2), dtype=np.float64)
+    return (upper_tail / 2).astype(x.dtype)
+
+
+class _LogNdtr(Function):
+    """log Phi(x);  derivative phi(x) / Phi(x) = exp(-x^2/2 - log Phi(x)) / sqrt(2 pi)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data if a._data.dtype.kind == "f" else a._data.astype(np.float32)
+        with np.errstate(divide="ignore"):
+            # log1p(-Phi(-x)) above 0, where Phi(x) rounds to 1 but its distance to 1 does not
+            upper = np.log1p(-_ndtr_np(-np.abs(x)))
+            out = _make(np.where(x > 0, upper, np.log(_ndtr_np(x))).astype(x.dtype))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        return grad * exp(-0.5 * x * x - out) / math.sqrt(2 * math.pi)
+
+
+def ndtr(input: Tensor) -> Tensor:
+    """The standard normal CDF, ``(1 + erf(x / sqrt 2)) / 2``."""
+    return exp(log_ndtr(input))
+
+
+def ndtri(input: Tensor) -> Tensor:
+    """The inverse of :func:`ndtr`, ``sqrt 2 * erfinv(2p - 1)``."""
+    return erfinv(2.0 * input - 1.0) * _SQRT2
+
+
+def log_ndtr(input: Tensor) -> Tensor:
+    """``log(ndtr(x))``, accurate far into the lower tail (through erfc)."""
+    return _LogNdtr.apply(input)
+
+
+# ----------------------------------------------------------------------------- entropy terms
+def entr(input: Tensor) -> Tensor:
+    """``-x log x`` (0 at 0, -inf for x < 0)."""
+    out = where(input == 0, input * 0.0, -xlogy(input, input))  # +0 at 0, as in torch
+    return where(input < 0, input * 0.0 - math.inf, out)
+
+
+def xlog1py(input: Tensor, other: Any) -> Tensor:
+    """``x * log1p(y)``, 0 where x = 0."""
+    y = other if isinstance(other, Tensor) else input.new_full((), other)
+    return where(input == 0, input * 0.0, input * log1p(y))
+
+
 # ----------------------------------------------------------------------------- gamma family
 _lgamma = np.frompyfunc(math.lgamma, 1, 1)
 
@@ -381,6 +447,120 @@ def digamma(input: Tensor) -> Tensor:
     return Digamma.apply(input)
 
 
+# ----------------------------------------------------------------------------- incomplete gamma
+def _lower_gamma_series(alpha: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The regularised lower incomplete gamma function P(alpha, x) and its derivative in alpha.
+
+    P(alpha, x) = sum_n T_n with T_n = x^(alpha+n) e^(-x) / Gamma(alpha+n+1), so
+    dP/dalpha = sum_n T_n (log x - psi(alpha+n+1)). The terms are built by the recurrences
+    T_n = T_(n-1) x / (alpha+n) and psi(alpha+n+1) = psi(alpha+n) + 1/(alpha+n); they peak near
+    n = x - alpha and fall off like a Gaussian of width sqrt(x), which bounds the term count.
+    Computed in float64; P = 0 and dP/dalpha = 0 for x <= 0.
+    """
+    a = alpha.astype(np.float64)
+    positive = x > 0
+    x = np.where(positive, x, 1.0).astype(np.float64)
+    log_x = np.log(x)
+    log_term = a * log_x - x - _lgamma_np(a + 1)
+    psi = _polygamma_np(0, a + 1)
+    p = np.zeros_like(x)
+    dp_dalpha = np.zeros_like(x)
+    n_terms = int(np.ceil(np.max(np.maximum(x - a, 0) + 12 * np.sqrt(x) + 50, initial=0)))
+    for n in range(1, n_terms + 1):
+        term = np.exp(log_term)
+        p += term
+        dp_dalpha += term * (log_x - psi)
+        log_term += log_x - np.log(a + n)
+        psi += 1 / (a + n)
+    return np.where(positive, p, 0.0), np.where(positive, dp_dalpha, 0.0)
+
+
+def _log_density(alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """log of the Gamma(alpha, 1) density at x > 0."""
+    return (alpha - 1) * np.log(x) - x - _lgamma_np(alpha)
+
+
+def _standard_gamma_grad(alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """d x / d alpha for x ~ Gamma(alpha, 1) held at a fixed CDF level (implicit
+    reparameterisation): ``-(dP/dalpha)(alpha, x) / p(x; alpha)``, p the density."""
+    _, dp_dalpha = _lower_gamma_series(alpha, x)
+    a, x64 = alpha.astype(np.float64), x.astype(np.float64)
+    return (-dp_dalpha * np.exp(-_log_density(a, x64))).astype(alpha.dtype)
+
+
+class _RegularizedGammaP(Function):
+    """P(alpha, x);  dP/dx = the Gamma(alpha, 1) density, dP/dalpha by the series."""
+
+    @staticmethod
+    def forward(ctx, alpha, x):
+        p, dp_dalpha = _lower_gamma_series(alpha._data, x._data)
+        ctx.save_for_backward(alpha, x)
+        ctx.dp_dalpha = dp_dalpha
+        return _make(p.astype(x._data.dtype))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        alpha, x = ctx.saved_tensors
+        a, x64 = alpha._data.astype(np.float64), x._data.astype(np.float64)
+        with np.errstate(divide="ignore"):
+            density = np.where(x64 > 0, np.exp(_log_density(a, np.maximum(x64, 1e-300))), 0.0)
+        dtype = grad._data.dtype
+        return (
+            _make((grad._data * ctx.dp_dalpha).astype(dtype)),
+            _make((grad._data * density).astype(dtype)),
+        )
+
+
+def regularized_gamma_p(alpha: Tensor, x: Tensor) -> Tensor:
+    """The regularised lower incomplete gamma function ``P(alpha, x)`` of two tensors of one
+    shape (the Gamma(alpha, 1) CDF at ``x``), differentiable once in both."""
+    return _RegularizedGammaP.apply(alpha, x)
+
+
+# ----------------------------------------------------------------------------- samplers
+class _StandardGamma(Function):
+    """x ~ Gamma(alpha, 1), differentiable in alpha by implicit reparameterisation."""
+
+    @staticmethod
+    def forward(ctx, alpha):
+        draws = _rng(None).standard_gamma(alpha._data).astype(alpha._data.dtype)
+        x = _make(np.maximum(draws, np.finfo(draws.dtype).tiny))
+        ctx.save_for_backward(alpha, x)
+        return x
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        alpha, x = ctx.saved_tensors
+        return _make(grad._data * _standard_gamma_grad(alpha._data, x._data))
+
+
+def standard_gamma(concentration: Tensor) -> Tensor:
+    """Gamma(concentration, 1) samples of the concentration's shape, differentiable in the
+    concentration; clamped away from 0 (a tiny concentration can underflow to 0)."""
+    return _StandardGamma.apply(concentration)
+
+
+def numpy_sample(draw: str, shape: Any, dtype: Any, *params: Tensor) -> Tensor:
+    """Samples from the default generator's numpy method ``draw`` (``"standard_gamma"``,
+    ``"poisson"``, ``"binomial"`` ...) with the parameters broadcast to ``shape``, so that
+    ``pybigml.manual_seed`` makes them reproducible.
+
+    Args:
+        draw: the name of a ``numpy.random.Generator`` method.
+        shape: the output shape.
+        dtype: the output dtype.
+        params: the method's parameters, broadcastable to ``shape``.
+    Returns:
+        A tensor without a graph.
+    """
+    shape = tuple(shape)
+    arrays = [np.broadcast_to(p._data, shape) for p in params]
+    out = getattr(_rng(None), draw)(*arrays, size=shape)
+    return as_tensor(np.asarray(out), dtype=dtype)
+
+
 # ----------------------------------------------------------------------------- inverse hyperbolic
 Acosh, acosh = _unary("acosh", np.arccosh, lambda x, y, g: g * rsqrt(x * x - 1))
 Asinh, asinh = _unary("asinh", np.arcsinh, lambda x, y, g: g * rsqrt(x * x + 1))
@@ -402,9 +582,7 @@ def copysign(input: Tensor, other: Any) -> Tensor:
     negative = _make(np.signbit(other_t._data))
     magnitude = _as_float(input).abs()
     if magnitude.dtype != other_t.dtype and other_t.is_floating_point():
-        from .._dtype import promote_types
-
-        magnitude = magnitude.to(promote_types(magnitude.dtype, other_t.dtype))
+        magnitude = magnitude.to(_dtype.promote_types(magnitude.dtype, other_t.dtype))
     return where(negative, -magnitude, magnitude)
 
 

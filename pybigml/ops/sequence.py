@@ -72,11 +72,12 @@ def pack_indices(lengths: Sequence[int], steps: int, batch_first: bool) -> tuple
     return _make(batch_sizes), _make(_padded_rows(batch_sizes, steps, batch_first))
 
 
-def pad_indices(batch_sizes: Sequence[int], steps: int, batch_first: bool) -> tuple[Tensor, Tensor]:
+def pad_indices(batch_sizes: Tensor, steps: int, batch_first: bool) -> tuple[Tensor, Tensor]:
     """How to pad a packed batch to ``steps`` steps (the inverse of :func:`pack_indices`).
 
     Args:
-        batch_sizes: the packed batch's sizes, decreasing; ``N = sum(batch_sizes)`` rows.
+        batch_sizes: the packed batch's sizes (1-d, decreasing); ``N = sum(batch_sizes)``
+            rows.
         steps: the steps of the padded batch, at least ``len(batch_sizes)``.
         batch_first: make the padded batch ``(B, T, *)`` rather than ``(T, B, *)``.
 
@@ -85,7 +86,7 @@ def pad_indices(batch_sizes: Sequence[int], steps: int, batch_first: bool) -> tu
         leading dims, the packed row it holds, or ``N`` (one past the last packed row, where
         the caller puts the padding) if it is padding; and the int64 length of each sequence.
     """
-    batch_sizes = np.asarray(batch_sizes, dtype=np.int64)
+    batch_sizes = batch_sizes._data.astype(np.int64)
     batch = int(batch_sizes[0]) if batch_sizes.size else 0
     rows = _padded_rows(batch_sizes, steps, batch_first)
     index = np.full(steps * batch, rows.size, dtype=np.int64)

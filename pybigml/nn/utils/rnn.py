@@ -207,8 +207,7 @@ def pad_packed_sequence(
         The padded batch (in the original order of the sequences) and their lengths
         (int64 ``(B,)``).
     """
-    batch_sizes = sequence.batch_sizes.to(int64).tolist()
-    steps = len(batch_sizes)
+    steps = sequence.batch_sizes.numel()
     if total_length is not None:
         if total_length < steps:
             raise ValueError(
@@ -218,10 +217,10 @@ def pad_packed_sequence(
             )
         steps = total_length
     data = sequence.data
-    batch = batch_sizes[0] if batch_sizes else 0
     # Every padded position reads one row of [data; padding row]: its packed row if it is
     # a real step, else the padding row (the last one).
-    source, lengths = pad_indices(batch_sizes, steps, batch_first)
+    source, lengths = pad_indices(sequence.batch_sizes, steps, batch_first)
+    batch = lengths.numel()
     padding = full((1, *data.shape[1:]), padding_value, dtype=data.dtype)
     rows = cat([data, padding]).index_select(0, source)
     padded = rows.reshape(((batch, steps) if batch_first else (steps, batch)) + data.shape[1:])

@@ -25,8 +25,8 @@ from test_nn import TOL, to_ours
 import pybigml
 import pybigml.datasets
 import pybigml.nn as nn
-from pybigml.nn import rnn as rnn_module
 from pybigml.nn.utils import rnn as utils
+from pybigml.ops import recurrence
 from pybigml.testing import gradcheck, gradgradcheck
 
 # PyTorch's own notice that its oneDNN path does not do projections
@@ -345,7 +345,7 @@ def test_packed_layer_gradcheck_and_gradgradcheck(kind: str) -> None:
 def test_fast_recurrence_matches_the_tensor_op_reference() -> None:
     rng = np.random.default_rng(9)
     sizes = (4, 3, 3, 1)
-    for mode, cell in rnn_module._MATH.items():
+    for mode, cell in recurrence.CELLS.items():
         hidden = 3
         gates = cell.gates * hidden
         xg = pybigml.tensor(rng.standard_normal((sum(sizes), gates)))
@@ -361,8 +361,8 @@ def test_fast_recurrence_matches_the_tensor_op_reference() -> None:
             )
         for reverse in (False, True):
             args = (cell, xg, h0, c0, w_hh, b_hh, w_hr, sizes, reverse)
-            fast = rnn_module._Recurrence.apply(*args)
-            reference = rnn_module._reference_layer(*args)
+            fast = recurrence.Recurrence.apply(*args)
+            reference = recurrence.reference_layer(*args)
             for f, r in zip(fast, reference):
                 pybigml.testing.assert_close(f, r, rtol=1e-12, atol=1e-12)
 

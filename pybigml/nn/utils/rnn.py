@@ -9,7 +9,8 @@ step 0, then of step 1, and so on. That is the layout recurrent layers consume: 
 they are. ``sorted_indices`` records the sort (``sorted[i] = original[sorted_indices[i]]``)
 and ``unsorted_indices`` undoes it.
 
-Packing and unpacking are row gathers (``index_select``), so gradients flow through them.
+Packing and unpacking are row gathers (``index_select``), so gradients flow through them;
+which rows they gather is worked out from the sizes in :mod:`pybigml.ops.sequence`.
 
 Example::
 
@@ -26,11 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-import numpy as np
-
-import pybigml
-
+from ..._dtype import float16, float32, float64, int32, int64
 from ..._tensor import Tensor
+from ...ops.creation import as_tensor, full
+from ...ops.sequence import invert_permutation, pack_indices, pad_indices
+from ...ops.shape import cat, stack
 
 __all__ = [
     "PackedSequence",
@@ -89,19 +90,19 @@ class PackedSequence(_PackedFields):
         return self
 
     def double(self) -> PackedSequence:
-        return self.to(dtype=pybigml.float64)
+        return self.to(dtype=float64)
 
     def float(self) -> PackedSequence:
-        return self.to(dtype=pybigml.float32)
+        return self.to(dtype=float32)
 
     def half(self) -> PackedSequence:
-        return self.to(dtype=pybigml.float16)
+        return self.to(dtype=float16)
 
     def long(self) -> PackedSequence:
-        return self.to(dtype=pybigml.int64)
+        return self.to(dtype=int64)
 
     def int(self) -> PackedSequence:
-        return self.to(dtype=pybigml.int32)
+        return self.to(dtype=int32)
 
     @property
     def is_cuda(self) -> bool:
@@ -111,28 +112,18 @@ class PackedSequence(_PackedFields):
         return False
 
 
-def invert_permutation(permutation: Tensor | None) -> Tensor | None:
-    """The permutation ``q`` with ``q[permutation[i]] = i`` (``None`` stays ``None``)."""
-    if permutation is None:
-        return None
-    order = permutation._data
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(order.size, dtype=order.dtype)
-    return Tensor._make(inverse)
-
-
-def _lengths_array(lengths: Tensor | Sequence[int]) -> np.ndarray:
-    """``lengths`` as a 1-d int64 array, with PyTorch's error for other shapes."""
+def _lengths_list(lengths: Tensor | Sequence[int]) -> list[int]:
+    """``lengths`` as Python ints, with PyTorch's error for anything but a 1-d sequence."""
     if isinstance(lengths, Tensor):
-        array = lengths._data.astype(np.int64)
+        lengths = lengths.to(int64)
     else:
-        array = np.asarray(lengths, dtype=np.int64)
-    if array.ndim != 1:
+        lengths = as_tensor(lengths, dtype=int64)
+    if lengths.dim() != 1:
         raise RuntimeError(
             "'lengths' argument should be a 1D CPU int64 tensor, but got "
-            f"{array.ndim}D cpu Long tensor"
+            f"{lengths.dim()}D cpu Long tensor"
         )
-    return array
+    return lengths.tolist()
 
 
 def pack_padded_sequence(
@@ -159,17 +150,17 @@ def pack_padded_sequence(
         >>> pack_padded_sequence(x, [3, 1]).data.flatten()
         tensor([0., 1., 2., 4.])
     """
-    lengths_np = _lengths_array(lengths)
+    lengths = _lengths_list(lengths)
     batch_dim = 0 if batch_first else 1
     batch = input.shape[batch_dim]
-    if lengths_np.size != batch:
+    if len(lengths) != batch:
         raise RuntimeError(
-            f"Expected `len(lengths)` to be equal to batch_size, but got {lengths_np.size} "
+            f"Expected `len(lengths)` to be equal to batch_size, but got {len(lengths)} "
             f"(batch_size={batch})"
         )
     sorted_indices = None
     if enforce_sorted:
-        if np.any(lengths_np[1:] > lengths_np[:-1]):
+        if any(a < b for a, b in zip(lengths, lengths[1:])):
             raise RuntimeError(
                 "`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
                 "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or "
@@ -177,37 +168,25 @@ def pack_padded_sequence(
                 "exportability."
             )
     else:
-        order = np.argsort(-lengths_np, kind="stable")
-        lengths_np = lengths_np[order]
-        sorted_indices = Tensor._make(order.astype(np.int64))
+        # longest first; equal lengths keep their order (a reversed sort is still stable)
+        order = sorted(range(batch), key=lengths.__getitem__, reverse=True)
+        lengths = [lengths[b] for b in order]
+        sorted_indices = as_tensor(order, dtype=int64)
         input = input.index_select(batch_dim, sorted_indices)
-    if lengths_np.size and lengths_np[-1] <= 0:
+    if lengths and lengths[-1] <= 0:
         raise RuntimeError(
             "Length of all samples has to be greater than 0, but found an element in 'lengths' "
             "that is <= 0"
         )
     steps = input.shape[1 - batch_dim]
-    if lengths_np.size and lengths_np[0] > steps:
+    if lengths and lengths[0] > steps:
         raise RuntimeError(
-            f"pack_padded_sequence: a length of {int(lengths_np[0])} exceeds the {steps} steps "
+            f"pack_padded_sequence: a length of {lengths[0]} exceeds the {steps} steps "
             f"of the input of shape {tuple(input.shape)}"
         )
-    max_length = int(lengths_np[0]) if lengths_np.size else 0
-    # the sequences running at step t are the first batch_sizes[t] (lengths decrease)
-    batch_sizes = (lengths_np[None, :] > np.arange(max_length)[:, None]).sum(axis=1)
-    time, seq = _packed_positions(batch_sizes)
-    flat_rows = seq * steps + time if batch_first else time * batch + seq
+    batch_sizes, rows = pack_indices(lengths, steps, batch_first)
     flat = input.reshape((steps * batch, *input.shape[2:]))
-    data = flat.index_select(0, Tensor._make(flat_rows))
-    return PackedSequence(data, Tensor._make(batch_sizes.astype(np.int64)), sorted_indices, None)
-
-
-def _packed_positions(batch_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The (step, sequence) of each packed row, in packed (time-major) order."""
-    time = np.repeat(np.arange(batch_sizes.size, dtype=np.int64), batch_sizes)
-    starts = np.cumsum(batch_sizes) - batch_sizes
-    seq = np.arange(time.size, dtype=np.int64) - np.repeat(starts, batch_sizes)
-    return time, seq
+    return PackedSequence(flat.index_select(0, rows), batch_sizes, sorted_indices, None)
 
 
 def pad_packed_sequence(
@@ -228,8 +207,7 @@ def pad_packed_sequence(
         The padded batch (in the original order of the sequences) and their lengths
         (int64 ``(B,)``).
     """
-    batch_sizes = sequence.batch_sizes._data.astype(np.int64)
-    steps = batch_sizes.size
+    steps = sequence.batch_sizes.numel()
     if total_length is not None:
         if total_length < steps:
             raise ValueError(
@@ -239,21 +217,18 @@ def pad_packed_sequence(
             )
         steps = total_length
     data = sequence.data
-    batch = int(batch_sizes[0]) if batch_sizes.size else 0
-    time, seq = _packed_positions(batch_sizes)
     # Every padded position reads one row of [data; padding row]: its packed row if it is
     # a real step, else the padding row (the last one).
-    source = np.full(steps * batch, time.size, dtype=np.int64)
-    source[seq * steps + time if batch_first else time * batch + seq] = np.arange(time.size)
-    padding = pybigml.full((1, *data.shape[1:]), padding_value, dtype=data.dtype)
-    rows = pybigml.cat([data, padding]).index_select(0, Tensor._make(source))
+    source, lengths = pad_indices(sequence.batch_sizes, steps, batch_first)
+    batch = lengths.numel()
+    padding = full((1, *data.shape[1:]), padding_value, dtype=data.dtype)
+    rows = cat([data, padding]).index_select(0, source)
     padded = rows.reshape(((batch, steps) if batch_first else (steps, batch)) + data.shape[1:])
-    lengths = (batch_sizes[None, :] > np.arange(batch)[:, None]).sum(axis=1).astype(np.int64)
     unsorted = sequence.unsorted_indices
     if unsorted is not None:
         padded = padded.index_select(0 if batch_first else 1, unsorted)
-        lengths = lengths[unsorted._data]
-    return padded, Tensor._make(lengths)
+        lengths = lengths.index_select(0, unsorted)
+    return padded, lengths
 
 
 def pad_sequence(
@@ -305,10 +280,10 @@ def pad_sequence(
     for s in sequences:
         missing = longest - s.shape[0]
         if missing:
-            fill = pybigml.full((missing, *trailing), padding_value, dtype=s.dtype)
-            s = pybigml.cat([s, fill] if padding_side == "right" else [fill, s])
+            fill = full((missing, *trailing), padding_value, dtype=s.dtype)
+            s = cat([s, fill] if padding_side == "right" else [fill, s])
         padded.append(s)
-    return pybigml.stack(padded, dim=0 if batch_first else 1)
+    return stack(padded, dim=0 if batch_first else 1)
 
 
 def unpad_sequence(
@@ -326,7 +301,7 @@ def unpad_sequence(
     """
     if not batch_first:
         padded_sequences = padded_sequences.transpose(0, 1)
-    return [seq[: int(n)] for seq, n in zip(padded_sequences, _lengths_array(lengths))]
+    return [seq[:n] for seq, n in zip(padded_sequences, _lengths_list(lengths))]
 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:

@@ -21,29 +21,29 @@ import numpy as np
 
 import pybigml
 
-from .._tensor import Tensor
-from ..autograd.function import Function
-from ..autograd.grad_mode import no_grad
-from ..ops import pointwise
-from ..ops.attention import scaled_dot_product_attention as scaled_dot_product_attention
-from ..ops.conv import conv1d as conv1d
-from ..ops.conv import conv2d as conv2d
-from ..ops.conv import conv_transpose1d as conv_transpose1d
-from ..ops.conv import conv_transpose2d as conv_transpose2d
-from ..ops.inplace import inplace as _inplace_form
-from ..ops.linalg import linear as _linear
-from ..ops.pool import adaptive_avg_pool1d as adaptive_avg_pool1d
-from ..ops.pool import adaptive_avg_pool2d as adaptive_avg_pool2d
-from ..ops.pool import adaptive_max_pool1d as adaptive_max_pool1d
-from ..ops.pool import adaptive_max_pool2d as adaptive_max_pool2d
-from ..ops.pool import avg_pool1d as avg_pool1d
-from ..ops.pool import avg_pool2d as avg_pool2d
-from ..ops.pool import interpolate as interpolate
-from ..ops.pool import max_pool1d as max_pool1d
-from ..ops.pool import max_pool2d as max_pool2d
-from ..ops.pool import max_unpool1d as max_unpool1d
-from ..ops.pool import max_unpool2d as max_unpool2d
-from ..ops.pool import upsample as upsample
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ...autograd.grad_mode import no_grad
+from ...ops import pointwise
+from ...ops.attention import scaled_dot_product_attention as scaled_dot_product_attention
+from ...ops.conv import conv1d as conv1d
+from ...ops.conv import conv2d as conv2d
+from ...ops.conv import conv_transpose1d as conv_transpose1d
+from ...ops.conv import conv_transpose2d as conv_transpose2d
+from ...ops.inplace import inplace as _inplace_form
+from ...ops.linalg import linear as _linear
+from ...ops.pool import adaptive_avg_pool1d as adaptive_avg_pool1d
+from ...ops.pool import adaptive_avg_pool2d as adaptive_avg_pool2d
+from ...ops.pool import adaptive_max_pool1d as adaptive_max_pool1d
+from ...ops.pool import adaptive_max_pool2d as adaptive_max_pool2d
+from ...ops.pool import avg_pool1d as avg_pool1d
+from ...ops.pool import avg_pool2d as avg_pool2d
+from ...ops.pool import interpolate as interpolate
+from ...ops.pool import max_pool1d as max_pool1d
+from ...ops.pool import max_pool2d as max_pool2d
+from ...ops.pool import max_unpool1d as max_unpool1d
+from ...ops.pool import max_unpool2d as max_unpool2d
+from ...ops.pool import upsample as upsample
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -2647,7 +2647,7 @@ def fold(
     return _Col2Im.apply(input, output_size, kernel, dilation, padding, stride)
 
 
-from .attention import multi_head_attention_forward as multi_head_attention_forward  # noqa: E402
+from ..attention import multi_head_attention_forward as multi_head_attention_forward  # noqa: E402
 
 
 # torch's other spellings of the pooling and upsampling functions

@@ -20,6 +20,7 @@ import pybigml
 from .._tensor import Tensor
 from . import functional as F
 from . import init
+from .functional.normalization import _as_shape
 from .module import Module
 from .parameter import Parameter
 
@@ -202,7 +203,7 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.normalized_shape = F._as_shape(normalized_shape)
+        self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
@@ -288,7 +289,7 @@ class RMSNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.normalized_shape = F._as_shape(normalized_shape)
+        self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:

@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from . import functional as F
 from . import init
+from .functional.sparse import _padding_row
 from .module import Module
 from .parameter import Parameter
 
@@ -41,7 +42,7 @@ class _EmbeddingTable(Module):
     ) -> None:
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        self.padding_idx = F._padding_row(padding_idx, num_embeddings, self._padding_name)
+        self.padding_idx = _padding_row(padding_idx, num_embeddings, self._padding_name)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq

@@ -1,4 +1,240 @@
-"""``pybigml.nn.functional``: the stateless layer functions (``import ... as F``)."""
+"""``pybigml.nn.functional``: the stateless layer functions (``import ... as F``).
 
-from .loss import *  # noqa: F403
-from .loss import _as_shape, _padding_row, _resolve_reduction  # noqa: F401
+PyTorch's functional API, one module per topic:
+
+* ``activation``: ``relu`` and its relatives, gated and shrinking units, the softmax family;
+* ``loss``: the regression, classification, ranking and likelihood losses;
+* ``normalization``: layer, RMS, group, batch, instance and local response norms;
+* ``sparse``: ``embedding`` and ``embedding_bag`` (PyTorch's "sparse functions");
+* ``dropout_variants``: the channel-wise and alpha variants of ``dropout``;
+* ``distance``: ``normalize``, ``cosine_similarity``, ``pairwise_distance``, ``pdist``;
+* ``linear_maps``: ``bilinear``;
+* ``vision``: pixel and channel shuffles, ``unfold``/``fold``, pooling's other spellings;
+* ``attention``: ``multi_head_attention_forward``.
+
+Each function checks its arguments in PyTorch's words and is a composition of ops or a call
+of an op's ``Function`` (``pybigml.ops``), so autograd differentiates it and
+``create_graph=True`` gives higher derivatives. The functions that are ops in full (their
+checks included) are re-exported from ``pybigml.ops`` unchanged: ``linear``, the
+convolutions, pooling and ``interpolate``, ``scaled_dot_product_attention``, ``dropout``,
+``pad`` and ``one_hot``.
+"""
+
+from ...ops.attention import scaled_dot_product_attention
+from ...ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ...ops.dropout import dropout
+from ...ops.embedding import one_hot
+from ...ops.linalg import linear
+from ...ops.padding import pad
+from ...ops.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+    upsample,
+)
+from .activation import (
+    celu,
+    celu_,
+    elu,
+    elu_,
+    gelu,
+    glu,
+    gumbel_softmax,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu,
+    leaky_relu_,
+    log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
+    relu,
+    relu6,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanh,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
+from .attention import multi_head_attention_forward
+from .distance import cosine_similarity, normalize, pairwise_distance, pdist
+from .dropout_variants import alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
+from .linear_maps import bilinear
+from .loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    nll_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from .normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
+from .sparse import embedding, embedding_bag
+from .vision import (
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    channel_shuffle,
+    fold,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    native_channel_shuffle,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample_bilinear,
+    upsample_nearest,
+)
+
+__all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
+    "alpha_dropout",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "bilinear",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "celu",
+    "celu_",
+    "channel_shuffle",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "cosine_embedding_loss",
+    "cosine_similarity",
+    "cross_entropy",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "elu",
+    "elu_",
+    "embedding",
+    "embedding_bag",
+    "feature_alpha_dropout",
+    "fold",
+    "gaussian_nll_loss",
+    "gelu",
+    "glu",
+    "group_norm",
+    "gumbel_softmax",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "hardtanh_",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "instance_norm",
+    "interpolate",
+    "kl_div",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "leaky_relu_",
+    "linear",
+    "local_response_norm",
+    "log_softmax",
+    "logsigmoid",
+    "margin_ranking_loss",
+    "max_pool1d",
+    "max_pool1d_with_indices",
+    "max_pool2d",
+    "max_pool2d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
+    "mish",
+    "mse_loss",
+    "multi_head_attention_forward",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "native_channel_shuffle",
+    "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
+    "pairwise_distance",
+    "pdist",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "poisson_nll_loss",
+    "prelu",
+    "relu",
+    "relu6",
+    "relu_",
+    "rms_norm",
+    "rrelu",
+    "rrelu_",
+    "scaled_dot_product_attention",
+    "selu",
+    "selu_",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "softmax",
+    "softmin",
+    "softplus",
+    "softshrink",
+    "softsign",
+    "tanh",
+    "tanhshrink",
+    "threshold",
+    "threshold_",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "unfold",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
+]

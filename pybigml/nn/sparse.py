@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pybigml
-
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..ops.creation import empty
 from . import functional as F
 from . import init
 from .functional.sparse import _padding_row
@@ -48,7 +47,7 @@ class _EmbeddingTable(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            table = pybigml.empty((num_embeddings, embedding_dim), device=device, dtype=dtype)
+            table = empty((num_embeddings, embedding_dim), device=device, dtype=dtype)
             self.weight = Parameter(table, requires_grad=requires_grad)
             self.reset_parameters()
         else:

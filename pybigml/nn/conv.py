@@ -12,9 +12,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import pybigml
-
 from .._tensor import Tensor
+from ..ops.creation import empty
 from . import functional as F
 from . import init
 from .module import Module
@@ -98,9 +97,9 @@ class _ConvNd(Module):
             if transposed
             else (out_channels, in_channels // groups, *kernel_size)
         )
-        self.weight = Parameter(pybigml.empty(weight_shape, device=device, dtype=dtype))
+        self.weight = Parameter(empty(weight_shape, device=device, dtype=dtype))
         if bias:
-            self.bias = Parameter(pybigml.empty(out_channels, device=device, dtype=dtype))
+            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -20,12 +20,10 @@ import math
 import warnings
 from typing import Any
 
-import numpy as np
-
-import pybigml
-
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..linalg import qr
+from ..ops import creation
 
 _LINEAR_LIKE = (
     "linear",
@@ -214,16 +212,13 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = pybigml.empty(rows, cols, dtype=tensor.dtype).normal_(0, 1, generator=generator)
-    matrix = flat._data.T if rows < cols else flat._data
-    q, r = np.linalg.qr(matrix)
-    q = q * np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
+    flat = creation.empty(rows, cols, dtype=tensor.dtype).normal_(0, 1, generator=generator)
     with no_grad():
-        tensor._data[...] = (gain * q).reshape(tensor.shape)
-        tensor._vc[0] += 1
-    return tensor
+        q, r = qr(flat.T if rows < cols else flat)
+        q = q * r.diagonal().sign()
+        if rows < cols:
+            q = q.T
+        return tensor.copy_((gain * q).reshape(tensor.shape))
 
 
 def eye_(tensor: Tensor) -> Tensor:
@@ -231,9 +226,7 @@ def eye_(tensor: Tensor) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():
-        tensor.zero_()
-        np.fill_diagonal(tensor._data, 1)
-    return tensor
+        return tensor.copy_(creation.eye(*tensor.shape, dtype=tensor.dtype))
 
 
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
@@ -250,7 +243,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
         tensor.zero_()
         for g in range(groups):
             for d in range(keep):
-                tensor._data[(g * out_per_group + d, d, *centre)] = 1
+                tensor[(g * out_per_group + d, d, *centre)] = 1
     return tensor
 
 
@@ -263,8 +256,8 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any =
     with no_grad():
         tensor.normal_(0, std, generator=generator)
         for c in range(cols):
-            order = pybigml.randperm(rows, generator=generator)._data
-            tensor._data[order[:zeros], c] = 0
+            order = creation.randperm(rows, generator=generator)
+            tensor[order[:zeros], c] = 0
     return tensor
 
 

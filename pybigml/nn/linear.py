@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pybigml
-
 from .._tensor import Tensor
+from ..ops.creation import empty
 from . import functional as F
 from . import init
 from .module import Module
@@ -56,11 +55,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(
-            pybigml.empty((out_features, in_features), device=device, dtype=dtype)
-        )
+        self.weight = Parameter(empty((out_features, in_features), device=device, dtype=dtype))
         if bias:
-            self.bias = Parameter(pybigml.empty(out_features, device=device, dtype=dtype))
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -159,10 +156,10 @@ class Bilinear(Module):
         self.in2_features = in2_features
         self.out_features = out_features
         self.weight = Parameter(
-            pybigml.empty((out_features, in1_features, in2_features), device=device, dtype=dtype)
+            empty((out_features, in1_features, in2_features), device=device, dtype=dtype)
         )
         if bias:
-            self.bias = Parameter(pybigml.empty(out_features, device=device, dtype=dtype))
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

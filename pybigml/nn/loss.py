@@ -7,6 +7,7 @@ from collections.abc import Callable
 from .._tensor import Tensor
 from . import functional as F
 from .distance import PairwiseDistance
+from .functional.loss import _resolve_reduction
 from .module import Module
 
 
@@ -19,7 +20,7 @@ class _Loss(Module):
     ) -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
-            reduction = F._resolve_reduction(size_average, reduce, reduction)
+            reduction = _resolve_reduction(size_average, reduce, reduction)
         self.reduction = reduction
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .._dtype import dtype as _dtype_class
+from .._dtype import float16, float32, float64
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..utils.hooks import RemovableHandle
@@ -519,21 +520,15 @@ class Module:
 
     def float(self) -> Module:
         """Cast floating-point parameters and buffers to float32."""
-        from .. import _dtype
-
-        return self._cast_floating(_dtype.float32)
+        return self._cast_floating(float32)
 
     def double(self) -> Module:
         """Cast floating-point parameters and buffers to float64."""
-        from .. import _dtype
-
-        return self._cast_floating(_dtype.float64)
+        return self._cast_floating(float64)
 
     def half(self) -> Module:
         """Cast floating-point parameters and buffers to float16."""
-        from .. import _dtype
-
-        return self._cast_floating(_dtype.float16)
+        return self._cast_floating(float16)
 
     def type(self, dst_type: Any) -> Module:
         """Cast every parameter and buffer to ``dst_type``."""

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pybigml
-
+from .._dtype import int64
 from .._tensor import Tensor
+from ..ops.creation import empty, ones, tensor, zeros
 from . import functional as F
 from . import init
+from .functional.normalization import _as_shape
 from .module import Module
 from .parameter import Parameter
 
@@ -30,7 +31,7 @@ def _affine_parameters(
     """Register ``weight`` (and ``bias`` if asked) of ``shape``, or ``None`` placeholders."""
     for name, wanted in (("weight", weight), ("bias", weight and bias)):
         if wanted:
-            setattr(module, name, Parameter(pybigml.empty(shape, device=device, dtype=dtype)))
+            setattr(module, name, Parameter(empty(shape, device=device, dtype=dtype)))
         else:
             module.register_parameter(name, None)
 
@@ -85,15 +86,9 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         _affine_parameters(self, (num_features,), affine, bias, device, dtype)
         if track_running_stats:
-            self.register_buffer(
-                "running_mean", pybigml.zeros(num_features, device=device, dtype=dtype)
-            )
-            self.register_buffer(
-                "running_var", pybigml.ones(num_features, device=device, dtype=dtype)
-            )
-            self.register_buffer(
-                "num_batches_tracked", pybigml.tensor(0, dtype=pybigml.int64, device=device)
-            )
+            self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", tensor(0, dtype=int64, device=device))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -202,7 +197,7 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.normalized_shape = F._as_shape(normalized_shape)
+        self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
@@ -288,13 +283,11 @@ class RMSNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.normalized_shape = F._as_shape(normalized_shape)
+        self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(
-                pybigml.empty(self.normalized_shape, device=device, dtype=dtype)
-            )
+            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
         else:
             self.register_parameter("weight", None)
         self.reset_parameters()

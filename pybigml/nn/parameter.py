@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .._dtype import float32, get_default_dtype, to_dtype
 from .._tensor import Tensor
+from ..ops.creation import empty
 
 
 class Parameter(Tensor):
@@ -30,7 +30,7 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
-        array = np.empty(0, dtype=np.float32) if data is None else data._data
+        array = empty(0, dtype=float32)._data if data is None else data._data
         Tensor._init(self, array, False)
         if data is not None:
             self._vc = data._vc
@@ -67,7 +67,7 @@ class Buffer(metaclass=_BufferMeta):
     """
 
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:  # type: ignore[misc]
-        t = Tensor._make(np.empty(0, dtype=np.float32)) if data is None else data.detach()
+        t = empty(0, dtype=float32) if data is None else data.detach()
         t._is_buffer = True
         t.persistent = persistent
         return t
@@ -80,16 +80,12 @@ class UninitializedParameter(Parameter):
     cls_to_become = Parameter
 
     def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> None:
-        from .._dtype import get_default_dtype, to_dtype
-
         super().__init__(None, requires_grad)
         self._pending_dtype = get_default_dtype() if dtype is None else to_dtype(dtype)
 
     def materialize(self, shape: tuple[int, ...], device: Any = None, dtype: Any = None) -> None:
-        from .._dtype import to_dtype
-
-        np_dtype = (self._pending_dtype if dtype is None else to_dtype(dtype))._np
-        self._data = np.empty(tuple(shape), dtype=np_dtype)
+        dtype = self._pending_dtype if dtype is None else to_dtype(dtype)
+        self._data = empty(tuple(shape), dtype=dtype)._data
         self.__class__ = self.cls_to_become
 
     def __repr__(self) -> str:

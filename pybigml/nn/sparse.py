@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pybigml
-
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..ops.creation import empty
 from . import functional as F
 from . import init
+from .functional.sparse import _padding_row
 from .module import Module
 from .parameter import Parameter
 
@@ -41,13 +41,13 @@ class _EmbeddingTable(Module):
     ) -> None:
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        self.padding_idx = F._padding_row(padding_idx, num_embeddings, self._padding_name)
+        self.padding_idx = _padding_row(padding_idx, num_embeddings, self._padding_name)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            table = pybigml.empty((num_embeddings, embedding_dim), device=device, dtype=dtype)
+            table = empty((num_embeddings, embedding_dim), device=device, dtype=dtype)
             self.weight = Parameter(table, requires_grad=requires_grad)
             self.reset_parameters()
         else:

@@ -21,14 +21,16 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import pybigml
-
 from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_STATE
+from ..ops.creation import arange, full
+from ..ops.shape import triu
 from . import functional as F
 from .activation import GELU, ReLU
-from .attention import MultiheadAttention, _canonical_mask, _none_or_dtype
+from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
+from .functional.attention import _canonical_mask, _none_or_dtype
 from .init import xavier_uniform_
 from .linear import Linear
 from .module import Module
@@ -47,7 +49,7 @@ Activation = str | Callable[[Tensor], Tensor]
 
 def _generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
     """``(sz, sz)`` float mask: 0 on and below the diagonal, ``-inf`` above it."""
-    return pybigml.triu(pybigml.full((sz, sz), -math.inf, dtype=dtype, device=device), diagonal=1)
+    return triu(full((sz, sz), -math.inf, dtype=dtype, device=device), diagonal=1)
 
 
 def _get_activation_fn(activation: str) -> Callable[[Tensor], Tensor]:
@@ -83,7 +85,7 @@ def _detect_is_causal_mask(
 
 def _grad_needed(*tensors: Tensor | None) -> bool:
     """Whether autograd would record a graph through any of ``tensors``."""
-    return pybigml.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+    return GRAD_STATE.enabled and any(t is not None and t.requires_grad for t in tensors)
 
 
 def _resolve_activation(activation: Activation) -> Callable[[Tensor], Tensor]:
@@ -440,7 +442,7 @@ class TransformerEncoder(Module):
         # The canonical padding mask is 0 where a position is kept.
         keep = src_key_padding_mask == 0
         lengths = keep.sum(dim=1)
-        positions = pybigml.arange(keep.shape[1], device=src.device)
+        positions = arange(keep.shape[1], device=src.device)
         left_aligned = bool((keep == (positions < lengths.unsqueeze(1))).all())
         if getattr(self, "mask_check", True) and not left_aligned:
             return None
@@ -480,7 +482,7 @@ class TransformerEncoder(Module):
         lengths = self._nested_lengths(src, mask, src_key_padding_mask)
         if lengths is not None:
             # Each sequence is its first `length` positions (what a nested tensor keeps).
-            positions = pybigml.arange(src.shape[1], device=src.device)
+            positions = arange(src.shape[1], device=src.device)
             padded = positions >= lengths.unsqueeze(1)
             src_key_padding_mask = _canonical_mask(padded, "", None, "", src.dtype, False)
         seq_len = _get_seq_len(src, self.layers[0].self_attn.batch_first)

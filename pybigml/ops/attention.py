@@ -31,13 +31,12 @@ import math
 
 import numpy as np
 
-import pybigml
-
 from .. import _dtype, backend
 from .._tensor import Tensor
 from ..autograd import grad as autograd_grad
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE, enable_grad
+from .dropout import dropout
 from .linalg import matmul
 from .reduction import softmax
 
@@ -155,7 +154,7 @@ def composed_attention(
     dead = (scores == -math.inf).all(dim=-1, keepdim=True)
     weights = softmax(scores.masked_fill(dead, 0.0), dim=-1).masked_fill(dead, 0.0)
     if dropout_p > 0.0:
-        weights = pybigml.nn.functional.dropout(weights, dropout_p)
+        weights = dropout(weights, dropout_p)
     return matmul(weights, value)
 
 

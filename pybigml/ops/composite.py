@@ -20,6 +20,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap_dim
 from .creation import _np_dtype, eye, zeros
 from .linalg import matmul
+from .padding import pad
 from .pointwise import where
 from .reduction import logsumexp, vector_norm
 from .scatter_gather import masked_fill, take_along_dim
@@ -406,8 +407,6 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     n = m + abs(offset)
     square = input.unsqueeze(-1) * eye(m, dtype=input.dtype)  # (..., m, m), diagonal = input
     rows, cols = (abs(offset), 0) if offset < 0 else (0, offset)
-    from ..nn.functional import pad  # F.pad is the one place padding is written
-
     square = pad(square, (cols, n - m - cols, rows, n - m - rows))
     nd = square.ndim
     d1, d2 = _wrap_dim(dim1, nd, "diag_embed"), _wrap_dim(dim2, nd, "diag_embed")

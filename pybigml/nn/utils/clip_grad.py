@@ -11,10 +11,10 @@ import types
 import warnings
 from collections.abc import Iterable
 
-import pybigml
-
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+from ...ops.creation import tensor
+from ...ops.shape import stack
 
 TensorOrTensors = Tensor | Iterable[Tensor]
 
@@ -51,9 +51,9 @@ def get_total_norm(
     tensors = _as_list(tensors)
     norm_type = float(norm_type)
     if not tensors:
-        return pybigml.tensor(0.0)
+        return tensor(0.0)
     norms = [t.norm(norm_type) for t in tensors]
-    total = pybigml.stack(norms).norm(norm_type)
+    total = stack(norms).norm(norm_type)
     if error_if_nonfinite and not bool(total.isfinite()):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is "

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pybigml
-
 from ..._tensor import Tensor
+from ...ops.shape import cat
 
 
 def _check_same_device(params: list[Tensor]) -> None:
@@ -27,7 +26,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """
     params = list(parameters)
     _check_same_device(params)
-    return pybigml.cat([p.view(-1) for p in params])
+    return cat([p.view(-1) for p in params])
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
@@ -39,7 +38,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         parameters: the parameters to overwrite, in the order they were flattened.
     """
     if not isinstance(vec, Tensor):
-        raise TypeError(f"expected pybigml.Tensor, but got: {pybigml.typename(vec)}")
+        raise TypeError(f"expected pybigml.Tensor, but got: {type(vec).__name__}")
     params = list(parameters)
     _check_same_device(params)
     start = 0

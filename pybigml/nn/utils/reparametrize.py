@@ -15,10 +15,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import pybigml
-
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+from ...ops.creation import randn
+from ..functional.distance import normalize
 from ..parameter import Parameter
 
 
@@ -106,10 +106,8 @@ class _SpectralNorm:
             with no_grad():
                 for _ in range(self.n_power_iterations):
                     # in place, so the buffers (and the state dict) keep the estimate
-                    v.copy_(
-                        pybigml.nn.functional.normalize(w.detach().t() @ u, dim=0, eps=self.eps)
-                    )
-                    u.copy_(pybigml.nn.functional.normalize(w.detach() @ v, dim=0, eps=self.eps))
+                    v.copy_(normalize(w.detach().t() @ u, dim=0, eps=self.eps))
+                    u.copy_(normalize(w.detach() @ v, dim=0, eps=self.eps))
             u, v = u.clone(), v.clone()
         sigma = u.dot(w @ v)
         return weight / sigma
@@ -141,10 +139,8 @@ def spectral_norm(
     with no_grad():
         w = fn.matrix(weight)
         h, width = w.shape
-        u = pybigml.nn.functional.normalize(pybigml.randn(h, dtype=weight.dtype), dim=0, eps=eps)
-        v = pybigml.nn.functional.normalize(
-            pybigml.randn(width, dtype=weight.dtype), dim=0, eps=eps
-        )
+        u = normalize(randn(h, dtype=weight.dtype), dim=0, eps=eps)
+        v = normalize(randn(width, dtype=weight.dtype), dim=0, eps=eps)
     del module._parameters[name]
     module.register_parameter(name + "_orig", weight)
     setattr(module, name, weight.detach())

@@ -1,7 +1,8 @@
 """``pybigml.func``: PyTorch's function transforms, built on the eager autograd.
 
 * ``functional_call(module, params_and_buffers, args)`` runs a module with other tensors in
-  place of its parameters and buffers (swapped in for the call, then restored);
+  place of its parameters and buffers (swapped in for the call, then restored; it is Module
+  machinery, so it lives in ``nn.utils.stateless`` and is re-exported here);
 * ``grad``, ``grad_and_value``, ``vjp``, ``jacrev``, ``jacfwd``, ``hessian`` differentiate a
   function of tensors with reverse mode (``jacfwd`` too: pybigml has no forward mode, and
   the Jacobian is the same);
@@ -12,13 +13,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._tensor import Tensor
 from .autograd import functional as _functional
 from .autograd import grad as _grad
 from .autograd.grad_mode import enable_grad
+from .nn.utils.stateless import functional_call
 from .ops.shape import stack
 
 __all__ = [
@@ -31,64 +33,6 @@ __all__ = [
     "vjp",
     "vmap",
 ]
-
-
-# ----------------------------------------------------------------------------- functional_call
-def _set_member(module: Any, dotted: str, value: Tensor) -> Any:
-    """Put ``value`` at ``dotted`` (a parameter or buffer name); return what was there."""
-    path, _, name = dotted.rpartition(".")
-    owner = module.get_submodule(path)
-    for registry in (owner._parameters, owner._buffers):
-        if name in registry:
-            old = registry[name]
-            registry[name] = value
-            return old
-    raise AttributeError(
-        f"functional_call: {module._get_name()} has no parameter or buffer {dotted!r}"
-    )
-
-
-def functional_call(
-    module: Any,
-    parameter_and_buffer_dicts: Mapping[str, Tensor] | Sequence[Mapping[str, Tensor]],
-    args: Any = None,
-    kwargs: dict[str, Any] | None = None,
-    *,
-    tie_weights: bool = True,
-    strict: bool = False,
-) -> Any:
-    """``module(*args, **kwargs)`` with the named tensors standing in for its parameters and
-    buffers (others keep their own); the module is unchanged afterwards."""
-    dicts = (
-        [parameter_and_buffer_dicts]
-        if isinstance(parameter_and_buffer_dicts, Mapping)
-        else list(parameter_and_buffer_dicts)
-    )
-    replacements: dict[str, Tensor] = {}
-    for d in dicts:
-        overlap = set(replacements) & set(d)
-        if overlap:
-            raise ValueError(f"{sorted(overlap)} appeared in multiple dictionaries")
-        replacements.update(d)
-    if strict:
-        expected = {n for n, _ in module.named_parameters()} | {
-            n for n, _ in module.named_buffers()
-        }
-        missing, unexpected = expected - set(replacements), set(replacements) - expected
-        if missing or unexpected:
-            raise RuntimeError(
-                f"functional_call: missing keys {sorted(missing)}, unexpected keys "
-                f"{sorted(unexpected)}"
-            )
-    args = () if args is None else args if isinstance(args, tuple) else (args,)
-    saved = {}
-    try:
-        for name, value in replacements.items():
-            saved[name] = _set_member(module, name, value)
-        return module(*args, **(kwargs or {}))
-    finally:
-        for name, old in saved.items():
-            _set_member(module, name, old)
 
 
 # ----------------------------------------------------------------------------- derivatives

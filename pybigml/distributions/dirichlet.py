@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._tensor import Tensor
-from ..nn.functional import one_hot
+from ..ops.embedding import one_hot
 from ..ops.pointwise import where, xlogy
 from ..ops.special import digamma, lgamma, standard_gamma
 from . import constraints

@@ -22,8 +22,8 @@ from typing import Any
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..linalg import qr
 from ..ops import creation
+from ..ops.decomposition import qr
 
 _LINEAR_LIKE = (
     "linear",

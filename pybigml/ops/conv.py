@@ -5,7 +5,7 @@ convolution ``y = conv(x, w) + b`` with x (N, C, H, W) and w (O, C / groups, kh,
 
     forward        y  = conv(x, w) + b                    conv2d_forward
     grad-input     gx = conv_input_grad(gy, w)            conv2d_grad_input
-    grad-weight    gw = conv_weight_grad(x, gy)           _C.conv2d_grad_weight
+    grad-weight    gw = conv_weight_grad(x, gy)           conv2d_grad_weight
     grad-bias      gb = gy summed over (N, OH, OW)
 
 ``conv_input_grad`` is the adjoint of ``x -> conv(x, w)`` and ``conv_weight_grad`` the adjoint

@@ -1,11 +1,12 @@
 """Module backward hooks: ``register_full_backward_pre_hook`` / ``register_full_backward_hook``.
 
-A call of a module with backward hooks wraps its tensors in two identity nodes:
+A call of a module with backward hooks wraps its tensors in two identity nodes
+(``ops.hooks.BackwardHookFunction``, each handing its gradients to a callback here):
 
-    inputs -> [InputsIdentity] -> forward(...) -> [OutputsIdentity] -> outputs
+    inputs -> [identity: _run_full_hooks] -> forward(...) -> [identity: _on_output_grads] -> outputs
 
-Backpropagation reaches ``OutputsIdentity`` first with the gradients of the outputs: the
-pre-hooks see (and may replace) them there. It reaches ``InputsIdentity`` last, with the
+Backpropagation reaches the outputs' node first with the gradients of the outputs: the
+pre-hooks see (and may replace) them there. It reaches the inputs' node last, with the
 gradients of the inputs: the full hooks see ``(grad_input, grad_output)`` there and may
 replace ``grad_input``. When no input requires grad, the full hooks run at the outputs'
 node with ``grad_input`` all ``None``, as in PyTorch.
@@ -13,13 +14,12 @@ node with ``grad_input`` all ``None``, as in PyTorch.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .._tensor import Tensor
-from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE
-
-_make = Tensor._make
+from ..ops.hooks import BackwardHookFunction
 
 
 class _CallState:
@@ -49,33 +49,16 @@ def _run_full_hooks(state: _CallState, grad_input: tuple) -> tuple:
     return grad_input
 
 
-class _Identity(Function):
-    """Passes its tensors through unchanged; subclasses act on the gradients."""
-
-    @staticmethod
-    def forward(ctx, state, *tensors):
-        ctx.state = state
-        return tuple(_make(t._data) for t in tensors)
-
-
-class InputsIdentity(_Identity):
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None, *_run_full_hooks(ctx.state, grads))
-
-
-class OutputsIdentity(_Identity):
-    @staticmethod
-    def backward(ctx, *grads):
-        state = ctx.state
-        for hook in list(state.module._backward_pre_hooks.values()):
-            result = hook(state.module, grads)
-            if result is not None:
-                grads = _checked("pre", result, grads)
-        state.grad_outputs = grads
-        if state.n_inputs == 0 and state.module._backward_hooks:
-            _run_full_hooks(state, (None,))
-        return (None, *grads)
+def _on_output_grads(state: _CallState, grads: tuple) -> tuple:
+    """At the outputs' node: the pre-hooks see (and may replace) the outputs' gradients."""
+    for hook in list(state.module._backward_pre_hooks.values()):
+        result = hook(state.module, grads)
+        if result is not None:
+            grads = _checked("pre", result, grads)
+    state.grad_outputs = grads
+    if state.n_inputs == 0 and state.module._backward_hooks:
+        _run_full_hooks(state, (None,))
+    return grads
 
 
 def _tensor_positions(values: tuple) -> list[int]:
@@ -90,7 +73,9 @@ def wrap_inputs(module: Any, args: tuple) -> tuple[tuple, _CallState | None]:
     state = _CallState(module, len(positions))
     if not positions:
         return args, state
-    wrapped = InputsIdentity.apply(state, *(args[i] for i in positions))
+    wrapped = BackwardHookFunction.apply(
+        partial(_run_full_hooks, state), *(args[i] for i in positions)
+    )
     out = list(args)
     for i, t in zip(positions, wrapped):
         out[i] = t
@@ -109,7 +94,9 @@ def wrap_outputs(state: _CallState | None, output: Any) -> Any:
     positions = _tensor_positions(values)
     if not positions:
         return output
-    wrapped = OutputsIdentity.apply(state, *(values[i] for i in positions))
+    wrapped = BackwardHookFunction.apply(
+        partial(_on_output_grads, state), *(values[i] for i in positions)
+    )
     out = list(values)
     for i, t in zip(positions, wrapped):
         out[i] = t

@@ -25,6 +25,7 @@ are here too (:func:`lbfgs_step`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from types import ModuleType
 from typing import Any
 
@@ -40,14 +41,15 @@ from .creation import zeros_like
 def _kernel_arrays(
     be: ModuleType, param: np.ndarray, *arrays: np.ndarray | None
 ) -> list[np.ndarray | None]:
-    """``param`` and ``arrays`` as the fused step kernels take them: C-contiguous, in the
-    parameter's dtype where the backend steps it natively (float32 for any other dtype). An
-    array that already is so comes back itself, to be updated in place; otherwise a copy,
-    which :func:`_write_back` returns to the original after the kernel ran."""
+    """``param`` and ``arrays`` as the fused step kernels take them: C-contiguous (aligned and
+    writeable: numpy's ``carray`` flag), in the parameter's dtype where the backend steps it
+    natively (float32 for any other dtype). An array that already is so comes back itself,
+    to be updated in place; otherwise a copy, which :func:`_write_back` returns to the
+    original after the kernel ran."""
     work = param.dtype if be.native("optim", param.dtype) else be.xp.dtype(be.xp.float32)
     return [
         a
-        if a is None or (a.dtype == work and a.flags.c_contiguous and a.flags.writeable)
+        if a is None or (a.dtype == work and a.flags.carray)
         else be.xp.ascontiguousarray(a, dtype=work)
         for a in (param, *arrays)
     ]
@@ -222,9 +224,10 @@ def adam_step(
         amsgrad, beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay: as
             ``torch.optim.Adam``.
     """
-    for i, (p, g) in enumerate(zip(params, grads)):
-        step_t, exp_avg_t, exp_avg_sq_t = state_steps[i], exp_avgs[i], exp_avg_sqs[i]
-        max_sq_t = max_exp_avg_sqs[i] if amsgrad else None
+    maxima = max_exp_avg_sqs if amsgrad else repeat(None)
+    for p, g, exp_avg_t, exp_avg_sq_t, max_sq_t, step_t in zip(
+        params, grads, exp_avgs, exp_avg_sqs, maxima, state_steps
+    ):
         step = _count_step(step_t)
         written = [
             p._data,

@@ -926,7 +926,7 @@ def lbfgs_step(
         params: the parameters, updated in place; their ``.grad`` hold the gradient at
             the point ``evaluate`` last ran.
         evaluate: re-evaluates the loss at the current parameters (filling their ``.grad``).
-        loss: the loss of that last evaluation.
+        loss: the loss of that last evaluation (which counts against ``max_eval``).
         state: the method's memory between steps, read and updated in place with PyTorch's
             keys (``d``, ``t``, ``old_dirs``, ``old_stps``, ``ro``, ``H_diag``,
             ``prev_flat_grad``, ``prev_loss``, ``al``, ``func_evals``, ``n_iter``; the

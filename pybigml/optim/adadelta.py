@@ -9,8 +9,9 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``):
     p   = p - lr * dx
 
 The ratio of the two running root mean squares carries the units of ``p`` (as a Newton step
-does), so ``lr`` = 1 is the natural choice. The arithmetic runs in the parameter's dtype in
-PyTorch's order of operations.
+does), so ``lr`` = 1 is the natural choice. The arithmetic
+(:func:`pybigml.ops.optim.adadelta_step`) runs in the parameter's dtype in PyTorch's order of
+operations.
 """
 
 from __future__ import annotations
@@ -18,18 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    average_square_,
-    bump_versions,
-    check_hyperparameters,
-    penalised_grad,
-    reject_unsupported,
-    zeros_state,
-)
+from ..ops.creation import zeros_like
+from ..ops.optim import adadelta_step
+from .optimizer import Optimizer, check_hyperparameters, reject_unsupported
 
 
 class Adadelta(Optimizer):
@@ -82,30 +75,19 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        rho = group["rho"]
-        eps = group["eps"]
-
         def new_state(p: Tensor) -> dict[str, Tensor]:
-            return {"square_avg": zeros_state(p), "acc_delta": zeros_state(p)}
+            return {"square_avg": zeros_like(p), "acc_delta": zeros_like(p)}
 
-        for p, state, _ in self._updates(group, new_state):
-            grad = penalised_grad(p, group)
-
-            # v = rho * v + (1 - rho) * g * g
-            square_avg = state["square_avg"]._data
-            scratch = average_square_(square_avg, grad, rho)
-            # dx = sqrt(u + eps) / sqrt(v + eps) * g
-            std = np.add(square_avg, eps)
-            np.sqrt(std, out=std)
-            acc_delta = state["acc_delta"]._data
-            delta = np.add(acc_delta, eps)
-            np.sqrt(delta, out=delta)
-            delta /= std
-            delta *= grad
-            # u = rho * u + (1 - rho) * dx * dx
-            average_square_(acc_delta, delta, rho, scratch)
-            # p -= lr * dx
-            delta *= -lr
-            p._data += delta
-            bump_versions(p, state)
+        params, grads, states = self._init_group(group, new_state)
+        adadelta_step(
+            params,
+            grads,
+            [s["square_avg"] for s in states],
+            [s["acc_delta"] for s in states],
+            [s["step"] for s in states],
+            lr=float(group["lr"]),
+            rho=group["rho"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )

@@ -18,16 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    check_hyperparameters,
-    penalised_grad,
-    reject_unsupported,
-    step_counter,
-)
+from ..ops.creation import full_like
+from ..ops.optim import adagrad_step
+from .optimizer import Optimizer, check_hyperparameters, reject_unsupported, step_counter
 
 
 class Adagrad(Optimizer):
@@ -86,41 +80,23 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p)
+                self.state[p].update(step=step_counter(), **self._new_state(p))
 
-    def _init_state(self, p: Tensor) -> None:
-        """Start ``p``'s step count at 0 and its sum at ``initial_accumulator_value``."""
-        state = self.state[p]
-        state["step"] = step_counter()
-        state["sum"] = Tensor._make(
-            np.full_like(p._data, self.defaults["initial_accumulator_value"])
-        )
+    def _new_state(self, p: Tensor) -> dict[str, Tensor]:
+        """``p``'s sum of squared gradients, starting at ``initial_accumulator_value``."""
+        return {"sum": full_like(p, self.defaults["initial_accumulator_value"])}
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:  # a group added after construction
-                self._init_state(p)
-            step_t = state["step"]
-            step_t._data += 1
-            step = float(step_t._data)
-
-            grad = penalised_grad(p, group)
-            clr = lr / (1 + (step - 1) * group["lr_decay"])
-
-            # s += g * g;  p -= lr_t * g / (sqrt(s) + eps), with as few temporaries as
-            # possible: a fresh one per operation costs more (page faults) than the math.
-            state_sum = state["sum"]._data
-            std = np.multiply(grad, grad)
-            state_sum += std
-            np.sqrt(state_sum, out=std)
-            std += group["eps"]
-            update = np.multiply(grad, -clr)
-            update /= std
-            p._data += update
-            p._bump_version()
-            step_t._bump_version()
-            state["sum"]._bump_version()
+        # a group added after construction gets its state at its first update
+        params, grads, states = self._init_group(group, self._new_state)
+        adagrad_step(
+            params,
+            grads,
+            [s["sum"] for s in states],
+            [s["step"] for s in states],
+            lr=float(group["lr"]),
+            weight_decay=group["weight_decay"],
+            lr_decay=group["lr_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
+        )

@@ -11,8 +11,9 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``
 
 ``m`` and ``v`` start at zero, so early on they are biased towards zero; dividing by
 ``1 - beta^t`` removes that bias. ``step`` is kept as a 0-d float tensor, as PyTorch does.
-The update is one fused native pass (``_C.adam_step``) in the parameter's dtype, in
-PyTorch's order of operations (the bias corrections in doubles), so both libraries round alike.
+The update is :func:`pybigml.ops.optim.adam_step`: one fused native pass per parameter in
+its dtype, in PyTorch's order of operations (the bias corrections in doubles), so both
+libraries round alike.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._tensor import Tensor
-from ..backend import cpu as _C
-from .optimizer import Optimizer, bump_versions, kernel_arrays, write_back, zeros_state
+from ..ops.creation import zeros_like
+from ..ops.optim import adam_step
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -103,40 +105,29 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        eps = group["eps"]
-        weight_decay = group["weight_decay"]
         amsgrad = group["amsgrad"]
 
         def new_state(p: Tensor) -> dict[str, Tensor]:
-            state = {"exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
+            state = {"exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
             if amsgrad:
-                state["max_exp_avg_sq"] = zeros_state(p)
+                state["max_exp_avg_sq"] = zeros_like(p)
             return state
 
-        for p, state, step in self._updates(group, new_state):
-            # One fused pass over param, grad and the moments (csrc/cpu/optim.cpp), in
-            # PyTorch's order of operations.
-            max_sq = state["max_exp_avg_sq"]._data if amsgrad else None
-            written = [p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data, max_sq]
-            param, exp_avg, exp_avg_sq, max_sq_k, grad = kernel_arrays(
-                p._data, *written[1:], p.grad._data
-            )
-            _C.adam_step(
-                param,
-                grad,
-                exp_avg,
-                exp_avg_sq,
-                max_sq_k,
-                lr,
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-                group["decoupled_weight_decay"],
-                group["maximize"],
-                step,
-            )
-            write_back(written, [param, exp_avg, exp_avg_sq, max_sq_k])
-            bump_versions(p, state)
+        params, grads, states = self._init_group(group, new_state)
+        adam_step(
+            params,
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [s["max_exp_avg_sq"] for s in states] if amsgrad else None,
+            [s["step"] for s in states],
+            amsgrad=amsgrad,
+            beta1=beta1,
+            beta2=beta2,
+            lr=float(group["lr"]),
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+        )

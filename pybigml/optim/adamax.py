@@ -9,7 +9,8 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``
 
 ``u`` is an exponentially weighted infinity norm of past gradients: unlike Adam's ``v`` it
 needs no bias correction (a maximum is not pulled towards its zero start). The arithmetic
-runs in the parameter's dtype in PyTorch's order of operations.
+(:func:`pybigml.ops.optim.adamax_step`) runs in the parameter's dtype in PyTorch's order of
+operations.
 """
 
 from __future__ import annotations
@@ -17,18 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    bump_versions,
-    check_hyperparameters,
-    lerp_,
-    penalised_grad,
-    reject_unsupported,
-    zeros_state,
-)
+from ..ops.creation import zeros_like
+from ..ops.optim import adamax_step
+from .optimizer import Optimizer, check_hyperparameters, reject_unsupported
 
 
 class Adamax(Optimizer):
@@ -78,28 +71,22 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
         beta1, beta2 = group["betas"]
 
         def new_state(p: Tensor) -> dict[str, Tensor]:
-            return {"exp_avg": zeros_state(p), "exp_inf": zeros_state(p)}
+            return {"exp_avg": zeros_like(p), "exp_inf": zeros_like(p)}
 
-        for p, state, step in self._updates(group, new_state):
-            grad = penalised_grad(p, group)
-
-            # m += (1 - beta1) * (g - m)
-            exp_avg = state["exp_avg"]._data
-            scratch = lerp_(exp_avg, grad, 1 - beta1)
-            # u = max(beta2 * u, |g| + eps)
-            exp_inf = state["exp_inf"]._data
-            exp_inf *= beta2
-            np.abs(grad, out=scratch)
-            scratch += group["eps"]
-            np.maximum(exp_inf, scratch, out=exp_inf)
-
-            # p -= lr / (1 - beta1^t) * m / u
-            clr = lr / (1 - beta1**step)
-            np.multiply(exp_avg, -clr, out=scratch)
-            scratch /= exp_inf
-            p._data += scratch
-            bump_versions(p, state)
+        params, grads, states = self._init_group(group, new_state)
+        adamax_step(
+            params,
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_inf"] for s in states],
+            [s["step"] for s in states],
+            eps=group["eps"],
+            beta1=beta1,
+            beta2=beta2,
+            lr=float(group["lr"]),
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )

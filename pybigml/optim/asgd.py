@@ -14,7 +14,7 @@ size, starting at ``lr``) and ``mu`` (the averaging weight, starting at 1):
 
 ``ax`` holds the average; the parameters themselves follow plain SGD. ``eta`` and ``mu`` are
 kept in the default float dtype and read back as PyTorch reads them, so both libraries round
-alike.
+alike (:func:`pybigml.ops.optim.asgd_step`).
 """
 
 from __future__ import annotations
@@ -22,18 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    bump_versions,
-    check_hyperparameters,
-    penalised_grad,
-    reject_unsupported,
-    step_counter,
-    zeros_state,
-)
+from ..ops.creation import zeros_like
+from ..ops.optim import asgd_step
+from .optimizer import Optimizer, check_hyperparameters, reject_unsupported, step_counter
 
 
 class ASGD(Optimizer):
@@ -87,31 +79,22 @@ class ASGD(Optimizer):
 
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
-        lambd = group["lambd"]
 
         def new_state(p: Tensor) -> dict[str, Tensor]:
-            return {"eta": step_counter(lr), "mu": step_counter(1.0), "ax": zeros_state(p)}
+            return {"eta": step_counter(lr), "mu": step_counter(1.0), "ax": zeros_like(p)}
 
-        for p, state, step in self._updates(group, new_state):
-            eta_t, mu_t = state["eta"], state["mu"]
-
-            grad = penalised_grad(p, group)
-
-            # p = p * (1 - lambd * eta) - eta * g
-            eta = float(eta_t._data)
-            p._data *= 1 - lambd * eta
-            p._data -= eta * grad
-
-            # ax += mu * (p - ax), or ax = p while mu is 1 (before t0)
-            ax = state["ax"]._data
-            mu = float(mu_t._data)
-            if mu != 1:
-                scratch = np.subtract(p._data, ax)
-                scratch *= mu
-                ax += scratch
-            else:
-                ax[...] = p._data
-
-            eta_t._data[...] = lr / ((1 + lambd * lr * step) ** group["alpha"])
-            mu_t._data[...] = 1 / max(1, step - group["t0"])
-            bump_versions(p, state)
+        params, grads, states = self._init_group(group, new_state)
+        asgd_step(
+            params,
+            grads,
+            [s["ax"] for s in states],
+            [s["mu"] for s in states],
+            [s["eta"] for s in states],
+            [s["step"] for s in states],
+            lambd=group["lambd"],
+            lr=lr,
+            t0=group["t0"],
+            alpha=group["alpha"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )

@@ -15,7 +15,8 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``
 The two terms are Nesterov's look-ahead: the current gradient with the weight it has in
 this step's momentum, plus the momentum of the next step. ``mu_product`` is a 0-d tensor
 of the default float dtype (as ``step``), so the product rounds as PyTorch's does. The
-arithmetic runs in the parameter's dtype in PyTorch's order of operations.
+arithmetic (:func:`pybigml.ops.optim.nadam_step`) runs in the parameter's dtype in PyTorch's
+order of operations.
 """
 
 from __future__ import annotations
@@ -23,20 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    average_square_,
-    bump_versions,
-    check_hyperparameters,
-    lerp_,
-    penalised_grad,
-    reject_unsupported,
-    step_counter,
-    zeros_state,
-)
+from ..ops.creation import zeros_like
+from ..ops.optim import nadam_step
+from .optimizer import Optimizer, check_hyperparameters, reject_unsupported, step_counter
 
 
 class NAdam(Optimizer):
@@ -95,44 +86,29 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
         beta1, beta2 = group["betas"]
-        momentum_decay = group["momentum_decay"]
 
         def new_state(p: Tensor) -> dict[str, Tensor]:
             return {
                 "mu_product": step_counter(1.0),
-                "exp_avg": zeros_state(p),
-                "exp_avg_sq": zeros_state(p),
+                "exp_avg": zeros_like(p),
+                "exp_avg_sq": zeros_like(p),
             }
 
-        for p, state, step in self._updates(group, new_state):
-            bias_correction2 = 1 - beta2**step
-
-            grad = penalised_grad(p, group, decoupled=group["decoupled_weight_decay"])
-
-            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-            mu_product_t = state["mu_product"]
-            mu_product_t._data *= mu  # rounds to the counter's dtype, as PyTorch's
-            mu_product = float(mu_product_t._data)
-            mu_product_next = mu_product * mu_next
-
-            # m += (1 - beta1) * (g - m);  v = beta2 * v + (1 - beta2) * g * g
-            exp_avg = state["exp_avg"]._data
-            scratch = lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq = state["exp_avg_sq"]._data
-            average_square_(exp_avg_sq, grad, beta2, scratch)
-
-            # d = sqrt(v / (1 - beta2^t)) + eps
-            denom = np.divide(exp_avg_sq, bias_correction2)
-            np.sqrt(denom, out=denom)
-            denom += group["eps"]
-            # p += c_g * g / d, then p += c_m * m / d (two roundings, as two addcdiv_)
-            np.multiply(grad, -lr * (1.0 - mu) / (1.0 - mu_product), out=scratch)
-            scratch /= denom
-            p._data += scratch
-            np.multiply(exp_avg, (-lr * mu_next) / (1.0 - mu_product_next), out=scratch)
-            scratch /= denom
-            p._data += scratch
-            bump_versions(p, state)
+        params, grads, states = self._init_group(group, new_state)
+        nadam_step(
+            params,
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [s["mu_product"] for s in states],
+            [s["step"] for s in states],
+            beta1=beta1,
+            beta2=beta2,
+            lr=float(group["lr"]),
+            weight_decay=group["weight_decay"],
+            momentum_decay=group["momentum_decay"],
+            eps=group["eps"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
+        )

@@ -18,15 +18,14 @@ import copy
 import functools
 import warnings
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
-
-import numpy as np
 
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
+from ..ops.creation import full
 from ..utils.hooks import RemovableHandle
 
 StepPreHook = Callable[["Optimizer", tuple, dict], "tuple[tuple, dict] | None"]
@@ -131,36 +130,10 @@ def _register(hooks: OrderedDict, hook: Callable[..., Any], prepend: bool) -> Re
     return handle
 
 
-def kernel_arrays(param: np.ndarray, *arrays: np.ndarray | None) -> list[np.ndarray | None]:
-    """``param`` and ``arrays`` as the fused step kernels take them: C-contiguous, in the
-    parameter's float type (float32 for any other dtype). An array that already is so comes
-    back itself, to be updated in place; otherwise a copy, which :func:`write_back` returns
-    to the original after the kernel ran."""
-    work = np.float64 if param.dtype == np.float64 else np.float32
-    return [
-        a
-        if a is None or (a.dtype == work and a.flags.c_contiguous and a.flags.writeable)
-        else np.ascontiguousarray(a, dtype=work)
-        for a in (param, *arrays)
-    ]
-
-
-def write_back(originals: list[np.ndarray | None], worked: list[np.ndarray | None]) -> None:
-    """Copy each kernel array that was a stand-in back into the array it stood for."""
-    for original, used in zip(originals, worked):
-        if original is not None and used is not original:
-            original[...] = used
-
-
 def step_counter(value: float = 0.0) -> Tensor:
     """A fresh ``state["step"]`` (or another scalar state, starting at ``value``): a 0-d float
     tensor of the default dtype, as PyTorch keeps it."""
-    return Tensor._make(np.full((), value, dtype=get_default_dtype()._np))
-
-
-def zeros_state(p: Tensor) -> Tensor:
-    """A fresh per-parameter buffer: zeros of ``p``'s shape and dtype."""
-    return Tensor._make(np.zeros_like(p._data))
+    return full((), value, dtype=get_default_dtype())
 
 
 # How PyTorch's messages name the hyper-parameters whose ranges they check; any other is
@@ -195,59 +168,6 @@ def reject_unsupported(optimizer: str, **flags: bool) -> None:
     for flag, value in flags.items():
         if value:
             raise NotImplementedError(f"{optimizer}({flag}=True) is not supported by pybigml")
-
-
-def penalised_grad(p: Tensor, group: dict[str, Any], decoupled: bool = False) -> np.ndarray:
-    """``p``'s gradient as the update uses it: negated with ``maximize``, plus
-    ``weight_decay * p`` (L2 penalty). With ``decoupled`` the penalty instead shrinks ``p``
-    in place by ``1 - lr * weight_decay`` (as AdamW). The gradient array itself comes back
-    when nothing changes it, so the caller must not write into the result."""
-    grad = -p.grad._data if group["maximize"] else p.grad._data
-    weight_decay = group["weight_decay"]
-    if weight_decay != 0:
-        if decoupled:
-            p._data *= 1 - float(group["lr"]) * weight_decay
-        else:
-            grad = grad + weight_decay * p._data
-    return grad
-
-
-def lerp_(
-    average: np.ndarray, value: np.ndarray, weight: float, scratch: np.ndarray | None = None
-) -> np.ndarray:
-    """``average += weight * (value - average)`` in place (PyTorch's ``lerp_``, rounding as
-    it does), through ``scratch`` (a fresh array when None).
-
-    Returns:
-        ``scratch``, free for the caller to reuse.
-    """
-    scratch = np.subtract(value, average, out=scratch)
-    scratch *= weight
-    average += scratch
-    return scratch
-
-
-def average_square_(
-    average: np.ndarray, value: np.ndarray, decay: float, scratch: np.ndarray | None = None
-) -> np.ndarray:
-    """``average = decay * average + (1 - decay) * value * value`` in place (PyTorch's
-    ``mul_`` then ``addcmul_``), through ``scratch`` (a fresh array when None).
-
-    Returns:
-        ``scratch``, free for the caller to reuse.
-    """
-    average *= decay
-    scratch = np.multiply(value, 1 - decay, out=scratch)
-    scratch *= value
-    average += scratch
-    return scratch
-
-
-def bump_versions(p: Tensor, state: dict[str, Any]) -> None:
-    """Record that ``p`` and every tensor of its ``state`` changed in place."""
-    p._bump_version()
-    for buffer in state.values():
-        buffer._bump_version()
 
 
 class Optimizer:
@@ -475,12 +395,14 @@ class Optimizer:
         """Apply one update to the parameters of ``group``; each optimizer implements it."""
         raise NotImplementedError
 
-    def _updates(
+    def _init_group(
         self, group: dict[str, Any], new_state: Callable[[Tensor], dict[str, Tensor]]
-    ) -> Iterator[tuple[Tensor, dict[str, Any], float]]:
-        """Each parameter of ``group`` that has a gradient, with its state and its step number
-        after this update. A parameter's first update creates its state: ``state["step"]``,
-        then the buffers ``new_state(p)`` returns, in that order (PyTorch's key order)."""
+    ) -> tuple[list[Tensor], list[Tensor], list[dict[str, Any]]]:
+        """The parameters of ``group`` that have a gradient, their gradients and their states,
+        as the update functions of :mod:`pybigml.ops.optim` take them. A parameter's first
+        update creates its state: ``state["step"]`` (which the update increments), then the
+        buffers ``new_state(p)`` returns, in that order (PyTorch's key order)."""
+        params, grads, states = [], [], []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -488,9 +410,10 @@ class Optimizer:
             if not state:
                 state["step"] = step_counter()
                 state.update(new_state(p))
-            step_t = state["step"]
-            step_t._data += 1
-            yield p, state, float(step_t._data)
+            params.append(p)
+            grads.append(p.grad)
+            states.append(state)
+        return params, grads, states
 
     def state_dict(self) -> dict[str, Any]:
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.

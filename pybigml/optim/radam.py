@@ -15,8 +15,9 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``
         p = p - lr * m_t / (1 - beta1^t)       (plain momentum SGD while v_t is unreliable)
 
 In the first steps the second-moment average holds too few gradients for its variance to be
-bounded; RAdam then skips the adaptive term. The arithmetic runs in the parameter's dtype in
-PyTorch's order of operations.
+bounded; RAdam then skips the adaptive term. The arithmetic
+(:func:`pybigml.ops.optim.radam_step`) runs in the parameter's dtype in PyTorch's order of
+operations.
 """
 
 from __future__ import annotations
@@ -24,19 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    average_square_,
-    bump_versions,
-    check_hyperparameters,
-    lerp_,
-    penalised_grad,
-    reject_unsupported,
-    zeros_state,
-)
+from ..ops.creation import zeros_like
+from ..ops.optim import radam_step
+from .optimizer import Optimizer, check_hyperparameters, reject_unsupported
 
 
 class RAdam(Optimizer):
@@ -90,39 +82,23 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
         beta1, beta2 = group["betas"]
 
         def new_state(p: Tensor) -> dict[str, Tensor]:
-            return {"exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
+            return {"exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
 
-        for p, state, step in self._updates(group, new_state):
-            grad = penalised_grad(p, group, decoupled=group["decoupled_weight_decay"])
-
-            # m += (1 - beta1) * (g - m);  v = beta2 * v + (1 - beta2) * g * g
-            exp_avg = state["exp_avg"]._data
-            scratch = lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq = state["exp_avg_sq"]._data
-            average_square_(exp_avg_sq, grad, beta2, scratch)
-
-            bias_correction1 = 1 - beta1**step
-            bias_correction2 = 1 - beta2**step
-            rho_inf = 2 / (1 - beta2) - 1
-            rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
-
-            # update = m / (1 - beta1^t) * lr [* sqrt(1 - beta2^t) / (sqrt(v) + eps) * r]
-            update = np.divide(exp_avg, bias_correction1)
-            update *= lr
-            if rho_t > 5.0:
-                rect = (
-                    (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-                ) ** 0.5
-                np.sqrt(exp_avg_sq, out=scratch)
-                scratch += group["eps"]
-                # scalar / tensor as PyTorch evaluates it: reciprocal, then multiply
-                np.reciprocal(scratch, out=scratch)
-                scratch *= bias_correction2**0.5
-                update *= scratch
-                update *= rect
-            p._data -= update
-            bump_versions(p, state)
+        params, grads, states = self._init_group(group, new_state)
+        radam_step(
+            params,
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [s["step"] for s in states],
+            beta1=beta1,
+            beta2=beta2,
+            lr=float(group["lr"]),
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
+        )

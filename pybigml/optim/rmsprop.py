@@ -10,7 +10,8 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``):
     b   = momentum * b + g / a                         ``momentum_buffer`` (momentum > 0)
     p   = p - lr * b          (p = p - lr * g / a without momentum)
 
-The arithmetic runs in the parameter's dtype in PyTorch's order of operations.
+The arithmetic (:func:`pybigml.ops.optim.rmsprop_step`) runs in the parameter's dtype in
+PyTorch's order of operations.
 """
 
 from __future__ import annotations
@@ -18,19 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    average_square_,
-    bump_versions,
-    check_hyperparameters,
-    lerp_,
-    penalised_grad,
-    reject_unsupported,
-    zeros_state,
-)
+from ..ops.creation import zeros_like
+from ..ops.optim import rmsprop_step
+from .optimizer import Optimizer, check_hyperparameters, reject_unsupported
 
 
 class RMSprop(Optimizer):
@@ -87,49 +79,30 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        alpha = group["alpha"]
         momentum = group["momentum"]
+        centered = group["centered"]
 
         def new_state(p: Tensor) -> dict[str, Tensor]:
-            state = {"square_avg": zeros_state(p)}
+            state = {"square_avg": zeros_like(p)}
             if momentum > 0:
-                state["momentum_buffer"] = zeros_state(p)
-            if group["centered"]:
-                state["grad_avg"] = zeros_state(p)
+                state["momentum_buffer"] = zeros_like(p)
+            if centered:
+                state["grad_avg"] = zeros_like(p)
             return state
 
-        for p, state, _ in self._updates(group, new_state):
-            grad = penalised_grad(p, group)
-
-            # In place, through one scratch array: a fresh temporary per operation
-            # costs more (page faults) than the arithmetic.
-            # v = alpha * v + (1 - alpha) * g * g
-            square_avg = state["square_avg"]._data
-            scratch = average_square_(square_avg, grad, alpha)
-            if group["centered"]:
-                # m = alpha * m + (1 - alpha) * g, computed as m += (1 - alpha) * (g - m).
-                grad_avg = state["grad_avg"]._data
-                lerp_(grad_avg, grad, 1 - alpha, scratch)
-                # a = sqrt(v - m * m)
-                np.multiply(grad_avg, grad_avg, out=scratch)
-                np.subtract(square_avg, scratch, out=scratch)
-                avg = np.sqrt(scratch, out=scratch)
-            else:
-                avg = np.sqrt(square_avg, out=scratch)
-            avg += group["eps"]
-
-            if momentum > 0:
-                # b = momentum * b + g / a;  p -= lr * b
-                buf = state["momentum_buffer"]._data
-                buf *= momentum
-                np.divide(grad, avg, out=scratch)
-                buf += scratch
-                np.multiply(buf, -lr, out=scratch)
-                p._data += scratch
-            else:
-                # p -= lr * g / a
-                update = np.multiply(grad, -lr)
-                update /= avg
-                p._data += update
-            bump_versions(p, state)
+        params, grads, states = self._init_group(group, new_state)
+        rmsprop_step(
+            params,
+            grads,
+            [s["square_avg"] for s in states],
+            [s["grad_avg"] for s in states] if centered else None,
+            [s["momentum_buffer"] for s in states] if momentum > 0 else None,
+            [s["step"] for s in states],
+            lr=float(group["lr"]),
+            alpha=group["alpha"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum=momentum,
+            centered=centered,
+            maximize=group["maximize"],
+        )

@@ -11,8 +11,9 @@ gradient it saw last (``prev``). With gradient ``g`` (``-g`` with ``maximize``):
     prev = g
 
 The gradient's magnitude never enters the update, which makes Rprop robust to badly scaled
-gradients but suited to full-batch training only. The arithmetic runs in the parameter's
-dtype in PyTorch's order of operations.
+gradients but suited to full-batch training only. The arithmetic
+(:func:`pybigml.ops.optim.rprop_step`) runs in the parameter's dtype in PyTorch's order of
+operations.
 """
 
 from __future__ import annotations
@@ -20,21 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    bump_versions,
-    check_hyperparameters,
-    reject_unsupported,
-    zeros_state,
-)
-
-
-def _sign(x: np.ndarray) -> np.ndarray:
-    """-1, 0 or 1 in ``x``'s dtype, with sign(NaN) = 0 as PyTorch's (numpy's gives NaN)."""
-    return np.subtract(x > 0, x < 0, dtype=x.dtype)
+from ..ops.creation import full_like, zeros_like
+from ..ops.optim import rprop_step
+from .optimizer import Optimizer, check_hyperparameters, reject_unsupported
 
 
 class Rprop(Optimizer):
@@ -87,27 +77,18 @@ class Rprop(Optimizer):
         step_min, step_max = group["step_sizes"]
 
         def new_state(p: Tensor) -> dict[str, Tensor]:
-            lr = float(group["lr"])
-            return {"prev": zeros_state(p), "step_size": Tensor._make(np.full_like(p._data, lr))}
+            return {"prev": zeros_like(p), "step_size": full_like(p, float(group["lr"]))}
 
-        for p, state, _ in self._updates(group, new_state):
-            grad = -p.grad._data if group["maximize"] else p.grad._data.copy()
-            prev = state["prev"]._data
-            step_size = state["step_size"]._data
-
-            # The factor each step size is multiplied by, from the sign of g * prev.
-            factor = _sign(grad * prev)
-            factor[factor > 0] = eta_plus
-            factor[factor < 0] = eta_minus
-            factor[factor == 0] = 1
-            step_size *= factor
-            np.clip(step_size, step_min, step_max, out=step_size)
-            # A coordinate that changed sign skips this step and forgets its gradient.
-            grad[factor == factor.dtype.type(eta_minus)] = 0
-
-            # p -= sign(g) * s;  prev = g
-            update = _sign(grad)
-            update *= step_size
-            p._data -= update
-            prev[...] = grad
-            bump_versions(p, state)
+        params, grads, states = self._init_group(group, new_state)
+        rprop_step(
+            params,
+            grads,
+            [s["prev"] for s in states],
+            [s["step_size"] for s in states],
+            [s["step"] for s in states],
+            step_size_min=step_min,
+            step_size_max=step_max,
+            etaminus=eta_minus,
+            etaplus=eta_plus,
+            maximize=group["maximize"],
+        )

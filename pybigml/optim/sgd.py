@@ -8,9 +8,9 @@ For each parameter ``p`` with gradient ``g`` (``-g`` with ``maximize``), step ``
     d   = g + momentum * b_t   if nesterov   else   b_t     (d = g when momentum == 0)
     p   = p - lr * d
 
-The update is one fused native pass (``_C.sgd_step``) over the arrays (no graph is
-recorded), in place, and bumps each parameter's version counter so a graph that saved it
-sees the change.
+The update is :func:`pybigml.ops.optim.sgd_step`: one fused native pass per parameter
+(no graph is recorded), in place, that bumps each parameter's version counter so a graph
+that saved it sees the change.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._tensor import Tensor
-from ..backend import cpu as _C
-from .optimizer import Optimizer, kernel_arrays, write_back, zeros_state
+from ..ops.optim import sgd_step
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -83,37 +83,29 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
         momentum = group["momentum"]
-        dampening = group["dampening"]
-        weight_decay = group["weight_decay"]
-        nesterov = group["nesterov"]
-        maximize = group["maximize"]
+        params, grads, momentum_buffers = [], [], []
+        first_step = False  # whether some parameter has no momentum buffer yet
         for p in group["params"]:
             if p.grad is None:
                 continue
-            buf = None
-            first_step = False
+            params.append(p)
+            grads.append(p.grad)
             if momentum != 0:
-                state = self.state[p]
-                if state.get("momentum_buffer") is None:
-                    state["momentum_buffer"] = zeros_state(p)
-                    first_step = True  # the kernel sets the buffer to the gradient
-                buf = state["momentum_buffer"]
-                buf._bump_version()
-            written = [p._data, None if buf is None else buf._data]
-            param, buffer, grad = kernel_arrays(p._data, written[1], p.grad._data)
-            _C.sgd_step(
-                param,
-                grad,
-                buffer,
-                lr,
-                momentum,
-                dampening,
-                weight_decay,
-                nesterov,
-                maximize,
-                first_step,
-            )
-            write_back(written, [param, buffer])
-            p._bump_version()
+                buf = self.state[p].get("momentum_buffer")
+                first_step = first_step or buf is None
+                momentum_buffers.append(buf)
+        sgd_step(
+            params,
+            grads,
+            momentum_buffers,
+            lr=float(group["lr"]),
+            momentum=momentum,
+            dampening=group["dampening"],
+            weight_decay=group["weight_decay"],
+            nesterov=group["nesterov"],
+            maximize=group["maximize"],
+        )
+        if first_step:  # keep the buffers sgd_step made
+            for p, buf in zip(params, momentum_buffers):
+                self.state[p]["momentum_buffer"] = buf

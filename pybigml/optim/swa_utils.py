@@ -25,13 +25,13 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import numpy as np
-
-from .. import nn
+from .._dtype import int64
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..nn.instancenorm import _InstanceNorm
+from ..nn.module import Module
 from ..nn.normalization import _BatchNorm
+from ..ops.creation import zeros
 from .lr_scheduler import LRScheduler, _per_group
 from .optimizer import Optimizer
 
@@ -129,7 +129,7 @@ def get_swa_avg_fn() -> AvgFn:
     return swa_update
 
 
-class AveragedModel(nn.Module):
+class AveragedModel(Module):
     """A copy of ``model`` whose parameters are a running average of ``model``'s, as
     ``torch.optim.swa_utils.AveragedModel``.
 
@@ -157,7 +157,7 @@ class AveragedModel(nn.Module):
 
     def __init__(
         self,
-        model: nn.Module,
+        model: Module,
         device: Any = None,
         avg_fn: AvgFn | None = None,
         multi_avg_fn: MultiAvgFn | None = None,
@@ -169,7 +169,7 @@ class AveragedModel(nn.Module):
         self.module = copy.deepcopy(model)
         if device is not None:
             self.module = self.module.to(device)
-        self.register_buffer("n_averaged", Tensor._make(np.zeros((), dtype=np.int64)))
+        self.register_buffer("n_averaged", zeros((), dtype=int64))
         self.avg_fn = avg_fn
         self.multi_avg_fn = multi_avg_fn
         self.use_buffers = use_buffers
@@ -177,7 +177,7 @@ class AveragedModel(nn.Module):
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)
 
-    def update_parameters(self, model: nn.Module) -> None:
+    def update_parameters(self, model: Module) -> None:
         """Fold ``model``'s current parameters (and buffers, with ``use_buffers``) into the
         average; the first call copies them."""
         if self.use_buffers:
@@ -214,7 +214,7 @@ class AveragedModel(nn.Module):
             self.n_averaged.add_(1)
 
 
-def update_bn(loader: Iterable[Any], model: nn.Module, device: Any = None) -> None:
+def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
     """Recompute the running statistics of ``model``'s batch-norm layers over ``loader``.
 
     The statistics are reset and become the plain average over all batches (momentum

@@ -64,7 +64,8 @@ from .ops.special import *
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._repr import set_printoptions
 from .serialization import load, save
-from . import _methods  # binds the ops onto Tensor as methods and operators
+from .ops import methods as _method_table  # binds the ops onto Tensor: methods, operators
+from .autograd import functional as _autograd_functional  # built on the ops, so loaded here
 from . import cuda, distributions, func, linalg, nn, optim, special, testing, utils
 from ._config import (
     are_deterministic_algorithms_enabled,
@@ -78,8 +79,32 @@ from ._config import (
 )
 from ._info import finfo, iinfo
 
+autograd.gradcheck = testing.gradcheck  # torch.autograd.gradcheck, as in PyTorch
+autograd.gradgradcheck = testing.gradgradcheck
+globals().update(_method_table.TOP_LEVEL)
+
+
+# pybigml.linalg sits above the ops, so the Tensor methods that call it are bound here rather
+# than in the method table (ops/methods.py): the names PyTorch has as both torch.<name> and
+# Tensor.<name> (linalg.TOP_LEVEL), and the legacy torch.svd / cholesky / qr forms below.
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple[Tensor, Tensor, Tensor]:
+    """``torch.svd``: ``(U, S, V)`` with ``input = U diag(S) V^T`` (note V, not Vh)."""
+    U, S, Vh = linalg.svd(input, full_matrices=not some)
+    if not compute_uv:
+        return U * 0, S, Vh.mT * 0
+    return U, S, Vh.mT
+
+
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
+    return linalg.cholesky(input, upper=upper)
+
+
+def qr(input: Tensor, some: bool = True) -> tuple[Tensor, Tensor]:
+    return linalg.qr(input, "reduced" if some else "complete")
+
+
+Tensor.svd, Tensor.cholesky, Tensor.qr = svd, cholesky, qr
 globals().update(linalg.TOP_LEVEL)
-globals().update(_methods._compat_methods.TOP_LEVEL)
 for _name, _fn in linalg.TOP_LEVEL.items():
     setattr(Tensor, _name, _fn)
 del _name, _fn

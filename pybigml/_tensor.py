@@ -1,26 +1,34 @@
-"""The ``Tensor``: one numpy array plus what autograd needs to know about it.
+"""The ``Tensor``: one array plus what autograd needs to know about it.
 
-Storage is a ``numpy.ndarray`` (``t._data``); shape tricks (views, transposes, broadcasting,
-slicing) are numpy views of it, so a view and its base share memory and a *version
-counter* (``t._vc``, a one-element list bumped by every in-place write). Autograd state is
-``requires_grad``, ``grad``, ``grad_fn`` (the graph node that made this tensor) and
-``_output_nr`` (which output of that node it is).
+Storage is one array of a backend (``t._data``: a ``numpy.ndarray`` on "cpu"); shape tricks
+(views, transposes, broadcasting, slicing) are views of it, so a view and its base share
+memory and a *version counter* (``t._vc``, a one-element list bumped by every in-place
+write). Autograd state is ``requires_grad``, ``grad``, ``grad_fn`` (the graph node that made
+this tensor) and ``_output_nr`` (which output of that node it is).
 
-The math lives in ``pybigml.ops``; ``pybigml._methods`` binds it onto this class as methods
-and operators, so this file stays about what a tensor *is*.
+This module imports nothing above ``pybigml.backend``: everything that computes — the math,
+conversions, ``backward`` and hooks — lives in ``pybigml.ops`` and ``pybigml.autograd``, and
+the method table ``pybigml.ops.methods`` binds it onto this class as methods and operators,
+so this file stays about what a tensor *is*. ``pybigml/_tensor.pyi`` lists the whole class
+with signatures for editors and type checkers (``python -m pybigml.ops.tensor_stub``).
 """
 
 from __future__ import annotations
 
+import sys
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import _dtype
-from ._device import CPU, to_device
+from . import _device, _dtype, backend
+from ._device import to_device
 from ._dtype import from_numpy_dtype
+from ._repr import tensor_repr
 
 _new = object.__new__
+_is_array = backend.is_array
 
 
 class Size(tuple):
@@ -61,15 +69,18 @@ class Tensor:
     # op or the user sets one (stored in the instance dict), so creating a tensor — the
     # most frequent thing pybigml does — costs three attribute writes.
     __slots__ = ("_data", "_requires_grad", "_vc", "__dict__", "__weakref__")
+    _data: Any  # the array: numpy.ndarray on "cpu"
+    _requires_grad: bool
+    _vc: list[int]  # the version counter, shared with every view of the same memory
 
     grad: Tensor | None = None
     grad_fn: Any = None
-    _output_nr = 0
+    _output_nr: int = 0
     _base: Tensor | None = None  # the tensor whose memory a view looks at
     _acc: Any = None  # a leaf's AccumulateGrad node
-    _hooks: list | None = None
-    _post_acc_hooks: list | None = None
-    _view_version = 0  # views only: the version their grad_fn was derived at
+    _hooks: OrderedDict | None = None  # a leaf's gradient hooks, by handle id
+    _post_acc_hooks: OrderedDict | None = None
+    _view_version: int = 0  # views only: the version their grad_fn was derived at
 
     __array_priority__ = 1000  # numpy defers to Tensor's reflected operators
 
@@ -91,9 +102,13 @@ class Tensor:
         t._vc = [0]
 
     @staticmethod
-    def _make(data: np.ndarray, requires_grad: bool = False) -> Tensor:
-        """Wrap an array as a new tensor (no copy, no checks): the ops' constructor."""
-        if type(data) is not np.ndarray:
+    def _make(data: Any, requires_grad: bool = False) -> Tensor:
+        """Wrap an array as a new tensor (no copy, no checks): the ops' constructor.
+
+        Arrays of any backend are kept as they are; anything else (a numpy scalar, say)
+        becomes a numpy array. The first test is the common case, made without a call.
+        """
+        if type(data) is not np.ndarray and not _is_array(data):
             data = np.asarray(data)
         t = _new(Tensor)
         t._data = data
@@ -120,16 +135,17 @@ class Tensor:
         return from_numpy_dtype(self._data.dtype)
 
     @property
-    def device(self) -> Any:
-        return CPU
+    def device(self) -> _device.device:
+        """Where the tensor lives: the device of its array's backend."""
+        return backend.of(self._data).device
 
     @property
     def is_cuda(self) -> bool:
-        return False
+        return backend.of(self._data).device.type == "cuda"
 
     @property
     def is_cpu(self) -> bool:
-        return True
+        return backend.of(self._data).device.type == "cpu"
 
     @property
     def ndim(self) -> int:
@@ -223,18 +239,6 @@ class Tensor:
         self._requires_grad = bool(requires_grad)
         return self
 
-    def backward(
-        self,
-        gradient: Tensor | None = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
-        inputs: Any = None,
-    ) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-
     def detach(self) -> Tensor:
         """A tensor on the same memory and version counter, cut from the graph."""
         t = Tensor._make(self._data)
@@ -253,50 +257,6 @@ class Tensor:
     @data.setter
     def data(self, value: Tensor) -> None:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
-
-    def register_hook(self, hook: Any) -> Any:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new grad."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            return self.grad_fn._add_tensor_hook(self._output_nr, hook)
-        from .autograd.function import _RemovableHandle
-
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return _RemovableHandle(self._hooks, hook)
-
-    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
-        """Call ``hook(tensor)`` after a gradient was accumulated into this leaf's ``.grad``."""
-        if self.grad_fn is not None:
-            raise RuntimeError(
-                "post accumulate grad hooks cannot be registered on non-leaf tensors"
-            )
-        from .autograd.function import _RemovableHandle
-
-        if self._post_acc_hooks is None:
-            self._post_acc_hooks = []
-        self._post_acc_hooks.append(hook)
-        return _RemovableHandle(self._post_acc_hooks, hook)
-
-    def retain_grad(self) -> None:
-        """Populate ``.grad`` for this non-leaf tensor during backward."""
-        if not self._requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None:
-            return
-        import weakref
-
-        fn = self.grad_fn
-        if fn._retain is None:
-            fn._retain = {}
-        fn._retain[self._output_nr] = weakref.ref(self)
-
-    @property
-    def retains_grad(self) -> bool:
-        fn = self.grad_fn
-        return fn is not None and bool(fn._retain) and self._output_nr in fn._retain
 
     # ----------------------------------------------------------------- conversion
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -329,115 +289,6 @@ class Tensor:
 
     def __dlpack_device__(self) -> tuple:
         return self._data.__dlpack_device__()
-
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; copy=False."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, _dtype.dtype) or a in (float, int, bool):
-                dtype = a
-            elif a is not None:
-                device = a
-        to_device(device)
-        if dtype is None or _dtype.to_dtype(dtype)._np == self._data.dtype:
-            if copy:
-                from .ops.shape import clone
-
-                return clone(self)
-            return self
-        from .ops.pointwise import cast
-
-        return cast(self, _dtype.to_dtype(dtype))
-
-    def type(self, dtype: Any = None) -> Any:
-        if dtype is None:
-            return f"pybigml.{_TYPE_NAMES.get(self._data.dtype.name, 'Tensor')}"
-        return self.to(dtype)
-
-    def cpu(self) -> Tensor:
-        return self
-
-    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
-        to_device("cuda" if device is None else device)
-        return self
-
-    def float(self) -> Tensor:
-        return self.to(_dtype.float32)
-
-    def double(self) -> Tensor:
-        return self.to(_dtype.float64)
-
-    def half(self) -> Tensor:
-        return self.to(_dtype.float16)
-
-    def long(self) -> Tensor:
-        return self.to(_dtype.int64)
-
-    def int(self) -> Tensor:
-        return self.to(_dtype.int32)
-
-    def short(self) -> Tensor:
-        return self.to(_dtype.int16)
-
-    def char(self) -> Tensor:
-        return self.to(_dtype.int8)
-
-    def byte(self) -> Tensor:
-        return self.to(_dtype.uint8)
-
-    def bool(self) -> Tensor:
-        return self.to(_dtype.bool_)
-
-    def type_as(self, other: Tensor) -> Tensor:
-        return self.to(other.dtype)
-
-    def new_tensor(
-        self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-    ) -> Tensor:
-        from .ops.creation import tensor
-
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_zeros(
-        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-    ) -> Tensor:
-        from .ops.creation import zeros
-
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_ones(
-        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-    ) -> Tensor:
-        from .ops.creation import ones
-
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_full(
-        self,
-        size: Any,
-        fill_value: Any,
-        dtype: Any = None,
-        device: Any = None,
-        requires_grad: bool = False,
-    ) -> Tensor:
-        from .ops.creation import full
-
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_empty(
-        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-    ) -> Tensor:
-        from .ops.creation import empty
-
-        return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # ----------------------------------------------------------------- Python protocol
     def __len__(self) -> int:
@@ -480,8 +331,6 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        from ._repr import tensor_repr
-
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
@@ -510,19 +359,6 @@ def _rebuild(data: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor._make(data, requires_grad)
 
 
-_TYPE_NAMES = {
-    "float32": "FloatTensor",
-    "float64": "DoubleTensor",
-    "float16": "HalfTensor",
-    "int64": "LongTensor",
-    "int32": "IntTensor",
-    "int16": "ShortTensor",
-    "int8": "CharTensor",
-    "uint8": "ByteTensor",
-    "bool": "BoolTensor",
-}
-
-
 def _wrap_dim(dim: int, ndim: int, op: str) -> int:
     """Turn a possibly negative ``dim`` into an index in ``[0, ndim)`` (a 0-d tensor has one)."""
     n = max(ndim, 1)
@@ -531,3 +367,20 @@ def _wrap_dim(dim: int, ndim: int, op: str) -> int:
             f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
         )
     return dim % n
+
+
+def tensor_method(fn: Callable, name: str) -> Callable:
+    """Name ``fn`` as the method ``Tensor.<name>`` and return it.
+
+    For the functions that exist only as methods (operators, in-place forms): their
+    ``__qualname__`` and their code's name become ``Tensor.<name>``, so a traceback through
+    ``a @ b`` reads ``in Tensor.__matmul__`` whichever module the function was written in.
+    """
+    qualname = f"Tensor.{name}"
+    code = fn.__code__.replace(co_name=qualname)
+    if sys.version_info >= (3, 11):
+        code = code.replace(co_qualname=qualname)
+    fn.__code__ = code
+    fn.__name__ = name
+    fn.__qualname__ = qualname
+    return fn

@@ -11,6 +11,7 @@ import json
 import numpy as np
 
 from ._device import to_device
+from ._tensor import Tensor
 
 
 class Generator:
@@ -37,14 +38,12 @@ class Generator:
     def initial_seed(self) -> int:
         return self._seed
 
-    def get_state(self) -> object:
+    def get_state(self) -> Tensor:
         """The generator's state as a uint8 tensor (restore with ``set_state``)."""
-        from .ops.creation import tensor
-
         raw = json.dumps(self._rng.bit_generator.state).encode()
-        return tensor(list(raw), dtype="uint8")
+        return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
 
-    def set_state(self, new_state: object) -> Generator:
+    def set_state(self, new_state: Tensor) -> Generator:
         data = bytes(np.asarray(new_state._data, dtype=np.uint8).tolist())
         try:
             state = json.loads(data.decode())
@@ -77,9 +76,9 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def get_rng_state() -> object:
+def get_rng_state() -> Tensor:
     return default_generator.get_state()
 
 
-def set_rng_state(new_state: object) -> None:
+def set_rng_state(new_state: Tensor) -> None:
     default_generator.set_state(new_state)

@@ -1,5 +1,9 @@
 """The backward engine: reverse-mode differentiation over the recorded graph.
 
+``backward`` (accumulate into the leaves' ``.grad``) and ``grad`` (return the gradients) are
+the public entry points, re-exported as ``pybigml.autograd.backward`` / ``.grad``; both run
+``run_backward``.
+
 ``run_backward`` is iterative (an explicit ready-list, no recursion), so a graph of any
 depth — a 10,000-step RNN — is fine. It
 
@@ -19,9 +23,11 @@ Gradient accumulation convention: a leaf's gradient is added into ``leaf.grad`` 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .._tensor import Tensor
 from .function import AccumulateGrad, Function, Node, _edge
 from .grad_mode import GRAD_STATE
@@ -60,7 +66,7 @@ def _call_tensor_hooks(node: Node, grads: list) -> None:
     hooks = node._tensor_hooks
     if hooks:
         for nr, fns in hooks.items():
-            for fn in list(fns):
+            for fn in list(fns.values()):
                 if grads[nr] is None:
                     break
                 res = fn(grads[nr])
@@ -83,7 +89,7 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
     if t is None:
         return  # the leaf is gone: nobody can read its gradient
     if t._hooks:
-        for fn in list(t._hooks):
+        for fn in list(t._hooks.values()):
             res = fn(grad)
             if res is not None:
                 grad = res
@@ -97,7 +103,7 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
         np.add(t.grad._data, grad._data, out=t.grad._data, casting="unsafe")
         t.grad._vc[0] += 1
     if t._post_acc_hooks:
-        for fn in list(t._post_acc_hooks):
+        for fn in list(t._post_acc_hooks.values()):
             fn(t)
 
 
@@ -139,6 +145,93 @@ def _needed_nodes(roots: list, deps: dict, targets: set) -> set:
         if node in targets or any(child in needed for child, _ in node.next_functions):
             needed.add(node)
     return needed
+
+
+def _as_tuple(x: Any) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the graph's leaves.
+
+    Example::
+
+        >>> w = pybigml.ones(3, requires_grad=True)
+        >>> pybigml.autograd.backward((w * 2).sum())
+        >>> w.grad
+        tensor([2., 2., 2.])
+    """
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    if len(grads) != len(tensors):
+        raise RuntimeError(f"backward: got {len(tensors)} tensors and {len(grads)} gradients")
+    if retain_graph is None:
+        retain_graph = create_graph
+    inputs = _as_tuple(inputs) or None
+    run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs`` (nothing is accumulated).
+
+    Example::
+
+        >>> x = pybigml.tensor(3.0, requires_grad=True)
+        >>> (dx,) = pybigml.autograd.grad(x ** 3, x, create_graph=True)   # 3x^2 = 27
+        >>> pybigml.autograd.grad(dx, x)                                  # 6x = 18
+        (tensor(18.),)
+    """
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported")
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(
+            f"grad requires one grad_output per output: got {len(outputs)} outputs and "
+            f"{len(grads)} grad_outputs"
+        )
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    result = run_backward(
+        outputs,
+        grads,
+        retain_graph,
+        create_graph,
+        inputs=inputs,
+        allow_unused=allow_unused,
+        accumulate=False,
+    )
+    if materialize_grads:
+        result = tuple(_zeros_like(i) if r is None else r for r, i in zip(result, inputs))
+    return result
+
+
+def _zeros_like(t: Tensor) -> Tensor:
+    data = t._data
+    return Tensor._make(backend.of(data).xp.zeros(data.shape, data.dtype))
 
 
 def run_backward(
@@ -214,7 +307,7 @@ def run_backward(
             node = ready.pop()
             grads = buffers.pop(node)
             if node._pre_hooks:
-                for hook in node._pre_hooks:
+                for hook in list(node._pre_hooks.values()):
                     res = hook(tuple(grads))
                     if res is not None:
                         grads = list(res)
@@ -285,7 +378,7 @@ def _run_node(node: Function, grads: list) -> tuple:
                 f"(expected {n_inputs}, got {len(result)})"
             )
     if node._post_hooks:
-        for hook in node._post_hooks:
+        for hook in list(node._post_hooks.values()):
             hook(result, tuple(grads))
     if ANOMALY.enabled:
         _check_nan(node, result)

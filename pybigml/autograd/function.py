@@ -18,11 +18,15 @@ A node knows:
 
 from __future__ import annotations
 
+import functools
 import weakref
+from collections import OrderedDict
 from typing import Any
 
 from .._tensor import Tensor
-from .grad_mode import GRAD_STATE
+from .grad_mode import GRAD_STATE, no_grad
+from .hooks import RemovableHandle, add_hook
+from .views import refresh_view
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -39,10 +43,11 @@ class Node:
     next_functions: tuple = ()
     _input_meta: tuple = ()
     _output_meta: tuple = ()
-    _tensor_hooks: dict | None = None  # output_nr -> [hook(grad) -> grad | None]
+    # hooks by handle id (see autograd.hooks), created on the first registration
+    _tensor_hooks: dict | None = None  # output_nr -> {id: hook(grad) -> grad | None}
     _retain: dict | None = None  # output_nr -> weakref to a tensor that retains its grad
-    _post_hooks: list | None = None  # hook(grad_inputs, grad_outputs)
-    _pre_hooks: list | None = None  # hook(grad_outputs) -> grad_outputs | None
+    _post_hooks: OrderedDict | None = None  # {id: hook(grad_inputs, grad_outputs)}
+    _pre_hooks: OrderedDict | None = None  # {id: hook(grad_outputs) -> grad_outputs | None}
 
     def name(self) -> str:
         """PyTorch's node names: ``MulBackward0`` for built-in ops, ``MyFnBackward`` for users'."""
@@ -51,51 +56,32 @@ class Node:
             return f"{cls.__name__}Backward0"
         return f"{cls.__name__}Backward"
 
-    def register_hook(self, hook: Any) -> _RemovableHandle:
+    def register_hook(self, hook: Any) -> RemovableHandle:
         """Run ``hook(grad_inputs, grad_outputs)`` after this node's backward."""
         if self._post_hooks is None:
-            self._post_hooks = []
-        self._post_hooks.append(hook)
-        return _RemovableHandle(self._post_hooks, hook)
+            self._post_hooks = OrderedDict()
+        return add_hook(self._post_hooks, hook)
 
-    def register_prehook(self, hook: Any) -> _RemovableHandle:
+    def register_prehook(self, hook: Any) -> RemovableHandle:
         """Run ``hook(grad_outputs)`` before this node's backward; it may return new grads."""
         if self._pre_hooks is None:
-            self._pre_hooks = []
-        self._pre_hooks.append(hook)
-        return _RemovableHandle(self._pre_hooks, hook)
+            self._pre_hooks = OrderedDict()
+        return add_hook(self._pre_hooks, hook)
 
-    def _add_tensor_hook(self, output_nr: int, hook: Any) -> _RemovableHandle:
+    def _add_tensor_hook(self, output_nr: int, hook: Any) -> RemovableHandle:
+        """Run ``hook(grad)`` on the gradient of output ``output_nr`` (``Tensor.register_hook``)."""
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
-        hooks = self._tensor_hooks.setdefault(output_nr, [])
-        hooks.append(hook)
-        return _RemovableHandle(hooks, hook)
+        hooks = self._tensor_hooks.get(output_nr)
+        if hooks is None:
+            hooks = self._tensor_hooks[output_nr] = OrderedDict()
+        return add_hook(hooks, hook)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
 NO_EDGE = (None, 0)  # the edge of an input that needs no gradient, as in PyTorch
-
-
-class _RemovableHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
-
-    __slots__ = ("_hooks", "_hook")
-
-    def __init__(self, hooks: list, hook: Any) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-    def __enter__(self) -> _RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 class AccumulateGrad(Node):
@@ -260,8 +246,6 @@ def _broadcast_message(cls: type, args: tuple) -> str:
 def _edge(t: Tensor) -> tuple:
     """The edge into the graph for tensor ``t`` (which requires grad)."""
     if t._base is not None and t._view_version != t._vc[0]:
-        from ..ops.indexing import refresh_view
-
         refresh_view(t)
     fn = t.grad_fn
     if fn is not None:
@@ -373,12 +357,9 @@ def once_differentiable(fn: Any) -> Any:
     Under ``create_graph=True`` the gradients it returns carry a node that raises a clear
     error if anything tries to backpropagate through them.
     """
-    import functools
 
     @functools.wraps(fn)
     def wrapper(ctx: Any, *grads: Any) -> Any:
-        from .grad_mode import no_grad
-
         with no_grad():
             result = fn(ctx, *grads)
         if not GRAD_STATE.enabled:

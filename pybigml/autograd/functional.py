@@ -5,6 +5,11 @@ Each is built on reverse mode (:func:`pybigml.autograd.grad`): a vector-Jacobian
 Jacobian-vector product ``J v`` is the derivative of ``u -> v^T ... `` — computed with the
 double-backward trick, ``J v = d/du (u^T J v)`` where ``u^T J`` is itself a backward pass
 taken with ``create_graph=True``. Hessians are Jacobians of gradients.
+
+Layering: this module is the one exception to "autograd imports nothing above autograd":
+it builds its results with ops (``zeros_like``, ``stack``), so ``pybigml.autograd`` does not
+import it; the package face imports it after the ops, and ``pybigml.autograd.functional``
+works as in PyTorch.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 from .._tensor import Tensor
 from ..ops.creation import zeros_like
 from ..ops.shape import stack
-from . import grad as _grad
+from .engine import grad as _grad
 from .grad_mode import enable_grad
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "nanmedian",
     "nanquantile",
     "quantile",
+    "renorm",
     "rot90",
     "row_stack",
     "split_with_sizes",
@@ -490,6 +491,20 @@ def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) ->
             f"tensor's size at dimension {d}), but got split_sizes={list(split_sizes)}"
         )
     return input.split(list(split_sizes), d)
+
+
+def unsafe_split_with_sizes(input: Tensor, sizes: Sequence[int], dim: int = 0) -> tuple:
+    """``split_with_sizes`` (PyTorch's variant that skips its view checks)."""
+    return split_with_sizes(input, sizes, dim)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice along ``dim`` rescaled so its p-norm is at most ``maxnorm``."""
+    others = tuple(d for d in range(input.ndim) if d != dim % input.ndim)
+    norms = input.norm(p, dim=others, keepdim=True)
+    # the same 1e-7 as PyTorch keeps the divisor off zero; slices within the bound are untouched
+    factor = (maxnorm / (norms + 1e-7)).where(norms > maxnorm, norms * 0 + 1)
+    return input * factor
 
 
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:

@@ -498,6 +498,52 @@ def multinomial(
     return _make(out.reshape(probs.shape[:-1] + (num_samples,)))
 
 
+# ----------------------------------------------------------------------------- x.new_*
+# New tensors in ``self``'s dtype unless told otherwise (``x.new_zeros(2, 3)``).
+def new_tensor(
+    self: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new_zeros(
+    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new_ones(
+    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new_full(
+    self: Tensor,
+    size: Any,
+    fill_value: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    return full(
+        size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad
+    )
+
+
+def new_empty(
+    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new(self: Tensor, *args: Any) -> Tensor:
+    """Legacy constructor: ``x.new(data)`` or ``x.new(*sizes)`` in ``x``'s dtype."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        return new_tensor(self, args[0])
+    return new_empty(self, args)
+
+
 # ----------------------------------------------------------------------------- in-place fills
 def _fill(self: Tensor, values: Any) -> Tensor:
     """Overwrite ``self`` with values that carry no gradient (initialisers, ``fill_``)."""
@@ -517,6 +563,26 @@ def fill_(self: Tensor, value: Any) -> Tensor:
 
 def zero_(self: Tensor) -> Tensor:
     return _fill(self, 0)
+
+
+def fill_diagonal_(self: Tensor, fill_value: float, wrap: bool = False) -> Tensor:
+    """Write ``fill_value`` on the main diagonal (all dims equal, or a tall matrix where
+    ``wrap`` restarts the diagonal every ``cols + 1`` rows)."""
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    mask = np.zeros(self._data.shape, dtype=bool)
+    if self.ndim == 2:
+        rows, cols = self.shape
+        limit = rows if wrap else min(rows, cols)
+        r = np.arange(limit)
+        keep = (r % (cols + 1)) < cols if wrap else np.ones(limit, dtype=bool)
+        mask[r[keep], (r % (cols + 1))[keep] if wrap else r] = True
+    else:
+        idx = np.arange(self.shape[0])
+        mask[(idx,) * self.ndim] = True
+    return self.masked_fill_(_make(mask), fill_value)
 
 
 def uniform_(

@@ -18,8 +18,8 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_STATE
+from ..autograd.views import make_view
 from .inplace import _snapshot, _write, apply_inplace
-from .shape import _view
 
 _make = Tensor._make
 
@@ -125,7 +125,7 @@ class Index(Function):
         ctx.in_shape = a._data.shape
         ctx.steps = steps
         r = _index(a._data, steps, "index")
-        return _view(a, r) if _is_view(steps) else _make(r)
+        return make_view(a, r) if _is_view(steps) else _make(r)
 
     @staticmethod
     def backward(ctx, grad):
@@ -150,7 +150,7 @@ class IndexPutZeros(Function):
 def getitem(input: Tensor, key: Any) -> Tensor:
     steps = _convert_key(key)
     if _is_view(steps) and not (GRAD_STATE.enabled and input._requires_grad):
-        return _view(input, _index(input._data, steps, "index"))
+        return make_view(input, _index(input._data, steps, "index"))
     return Index.apply(input, steps)
 
 
@@ -230,45 +230,3 @@ def index_put_(input: Tensor, indices: tuple, values: Any, accumulate: bool = Fa
         return apply_inplace(input, result, "index_put_")
     _write(input, result, "index_put_")
     return input
-
-
-def view_positions(view: Tensor, base: Tensor) -> np.ndarray:
-    """Flat positions in ``base`` of each element of ``view`` (a numpy view of its memory)."""
-    b, v = base._data, view._data
-    if not b.flags.c_contiguous:
-        raise RuntimeError(
-            "in-place operation on a view of a non-contiguous tensor that requires grad is not "
-            "supported; call .contiguous() on the base first"
-        )
-    item = b.itemsize
-    offset = (v.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // item
-    flat = np.arange(b.size, dtype=np.int64)[offset:]
-    strides = tuple(s // item * flat.itemsize for s in v.strides)
-    return np.lib.stride_tricks.as_strided(flat, shape=v.shape, strides=strides).copy()
-
-
-def rebase_view(base: Tensor, base_before: Tensor, view: Tensor, values: Tensor) -> None:
-    """After ``view`` was overwritten with ``values``, make ``base``'s graph say so.
-
-    base_new = base_before with ``values`` put at the view's positions: its gradient goes to
-    ``base_before``'s graph everywhere else and to ``values`` at those positions.
-    """
-    steps = (((view_positions(view, base).reshape(-1),), False),)
-    flat = base_before.reshape(-1)
-    new = IndexPut.apply(flat, steps, values.reshape(-1), False).reshape(base._data.shape)
-    base.grad_fn = new.grad_fn
-    base._output_nr = new._output_nr
-    base._requires_grad = True
-
-
-def refresh_view(view: Tensor) -> None:
-    """A view whose base was written in place since it was taken: re-derive its graph."""
-    base = view._base
-    view._view_version = view._vc[0]
-    if not base._requires_grad:
-        return
-    steps = (((view_positions(view, base),), False),)
-    fresh = Index.apply(base.reshape(-1), steps)
-    view.grad_fn = fresh.grad_fn
-    view._output_nr = fresh._output_nr
-    view._requires_grad = True

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, tensor_method
 from ..autograd.grad_mode import GRAD_STATE
+from ..autograd.views import rebase_view
 
 _LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -95,8 +96,6 @@ def apply_inplace(self: Tensor, result: Tensor, op: str = "in-place operation") 
         self._requires_grad = True
         _resave_output(result, self)
     if rebase:
-        from .indexing import rebase_view
-
         rebase_view(base, base_before, self, result)
     if base is not None:
         self._view_version = self._vc[0]
@@ -131,6 +130,25 @@ def inplace(fn: Callable, name: str) -> Callable:
         _write(self, result, name)
         return self
 
-    method.__name__ = name
     method.__doc__ = f"In-place version of ``{fn.__name__}``."
-    return method
+    return tensor_method(method, name)
+
+
+def inplace_shape(fn: Callable, name: str) -> Callable:
+    """The in-place method ``name`` (e.g. ``squeeze_``) of the shape op ``fn``.
+
+    ``self`` takes the shape of ``fn(self, ...)`` (a view of it) and, when a graph is being
+    recorded, that view's place in the graph; no values are written.
+    """
+
+    def method(self: Tensor, *args: Any) -> Tensor:
+        view = fn(self, *args)
+        if GRAD_STATE.enabled and self._requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(f"{name}: {_LEAF_MESSAGE}")
+            self.grad_fn, self._output_nr = view.grad_fn, view._output_nr
+        self._data = view._data
+        return self
+
+    method.__doc__ = f"In-place (shape only) form of ``{name[:-1]}``."
+    return tensor_method(method, name)

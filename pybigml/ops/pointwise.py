@@ -803,6 +803,11 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     return Where.apply(condition, input, other)
 
 
+def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
+    """``x.where(condition, y)``: ``where(condition, x, y)``."""
+    return where(condition, self, other)
+
+
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """input + weight * (end - input)."""
     return input + weight * (end - input)
@@ -942,6 +947,30 @@ def nan_to_num(
     return _make(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
 
 
+def nextafter(input: Tensor, other: Tensor) -> Tensor:
+    """The next representable number after ``input`` towards ``other``."""
+    return _make(np.nextafter(input._data, other._data))
+
+
+# ----------------------------------------------------------------------------- Python functions
+def apply_(self: Tensor, callable: Any) -> Tensor:
+    """Replace each element ``x`` by ``callable(x)`` (a Python function; slow, CPU only)."""
+    if self.requires_grad:
+        raise RuntimeError("apply_ is only implemented on CPU tensors that don't require grad")
+    values = np.vectorize(callable, otypes=[self._data.dtype])(self._data)
+    self._data[...] = values
+    self._vc[0] += 1
+    return self
+
+
+def map_(self: Tensor, tensor: Tensor, callable: Any) -> Tensor:
+    """Replace each element ``x`` by ``callable(x, y)`` with ``y`` from ``tensor``."""
+    values = np.vectorize(callable, otypes=[self._data.dtype])(self._data, tensor._data)
+    self._data[...] = values
+    self._vc[0] += 1
+    return self
+
+
 # ----------------------------------------------------------------------------- dtype cast
 class Cast(Function):
     """Change dtype; the gradient is cast back (only float-to-float is differentiable)."""
@@ -1037,6 +1066,7 @@ __all__ = [
     "ne",
     "neg",
     "negative",
+    "nextafter",
     "not_equal",
     "pow",
     "reciprocal",

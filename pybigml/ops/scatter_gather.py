@@ -51,6 +51,10 @@ __all__ = [
     "index_copy_",
     "index_fill_",
     "masked_fill_",
+    "put",
+    "select_scatter",
+    "slice_scatter",
+    "diagonal_scatter",
 ]
 
 _make = Tensor._make
@@ -902,6 +906,57 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
 def argwhere(input: Tensor) -> Tensor:
     """``nonzero(input)``: the ``(count, ndim)`` indices of the non-zero elements."""
     return nonzero(input)
+
+
+# ----------------------------------------------------------------------------- writes into a copy
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """``input`` with the elements at flat ``index`` replaced by (or, with ``accumulate``,
+    increased by) ``source``."""
+    flat = input.reshape(-1)
+    idx = index.reshape(-1)
+    src = source.reshape(-1)
+    if accumulate:
+        out = flat.index_add(0, idx, src)
+    else:
+        out = flat.index_copy(0, idx, src)
+    return out.reshape(tuple(input.shape))
+
+
+def _scatter_into(input: Tensor, src: Tensor, key: Any) -> Tensor:
+    out = input.clone()
+    out[key] = src
+    return out
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """``input`` with ``input.select(dim, index)`` replaced by ``src``."""
+    key = (slice(None),) * (dim % input.ndim) + (index,)
+    return _scatter_into(input, src, key)
+
+
+def slice_scatter(
+    input: Tensor,
+    src: Tensor,
+    dim: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor:
+    """``input`` with the slice ``start:end:step`` of ``dim`` replaced by ``src``."""
+    key = (slice(None),) * (dim % input.ndim) + (slice(start, end, step),)
+    return _scatter_into(input, src, key)
+
+
+def diagonal_scatter(
+    input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1
+) -> Tensor:
+    """``input`` with ``input.diagonal(offset, dim1, dim2)`` replaced by ``src``."""
+    moved = input.movedim((dim1, dim2), (-2, -1))
+    rows, cols = moved.shape[-2:]
+    r = np.arange(max(0, -offset), min(rows, cols - offset)) if cols - offset > 0 else np.arange(0)
+    c = r + offset
+    key = (Ellipsis, _make(r.astype(np.int64)), _make(c.astype(np.int64)))
+    return _scatter_into(moved, src, key).movedim((-2, -1), (dim1, dim2))
 
 
 # ----------------------------------------------------------------------------- in-place forms

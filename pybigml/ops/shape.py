@@ -1,33 +1,29 @@
 """Shape and view operations: reshape, permute, expand, squeeze, cat, stack, split ...
 
-A view shares memory *and the version counter* with its base (``_view``), so an in-place
-write through either is seen by both and by autograd's saved-tensor checks. Every backward
-here is itself a shape op on the gradient (the adjoint of a view is the inverse view; of
-``expand`` a sum, done by the engine), so any order of derivative works.
+A view shares memory *and the version counter* with its base (``autograd.views.make_view``),
+so an in-place write through either is seen by both and by autograd's saved-tensor checks.
+Every backward here is itself a shape op on the gradient (the adjoint of a view is the
+inverse view; of ``expand`` a sum, done by the engine), so any order of derivative works.
 """
 
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .._dtype import result_type
+from .._dtype import result_type, to_dtype
 from .._tensor import Size, Tensor, _wrap_dim
 from ..autograd.function import Function
+from ..autograd.grad_mode import GRAD_STATE
+from ..autograd.views import make_view
+from .indexing import getitem, index_put
+from .pointwise import where
 
 _make = Tensor._make
-
-
-def _view(base: Tensor, arr: np.ndarray) -> Tensor:
-    """A tensor on ``arr`` (a numpy view of ``base``'s memory) sharing its version counter."""
-    t = _make(arr)
-    t._vc = base._vc
-    t._base = base if base._base is None else base._base
-    t._view_version = base._vc[0]
-    return t
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -63,7 +59,7 @@ class Reshape(Function):
         x = a._data
         ctx.in_shape = x.shape
         try:
-            return _view(a, np.reshape(x, shape, copy=False))
+            return make_view(a, np.reshape(x, shape, copy=False))
         except ValueError:
             if must_view:
                 raise RuntimeError(
@@ -85,7 +81,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
         return (
             Reshape.apply(input, shape, False)
             if input._requires_grad
-            else _view(input, input._data)
+            else make_view(input, input._data)
         )
     return Reshape.apply(input, shape, False)
 
@@ -93,10 +89,8 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 def view(input: Tensor, *shape: Any) -> Tensor:
     """Like ``reshape`` but always a view; raises when the strides don't allow one."""
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and shape[0] is not None:
-        from .._dtype import to_dtype
-
         d = to_dtype(shape[0])
-        return _view(input, input._data.view(d._np))
+        return make_view(input, input._data.view(d._np))
     shape = _infer_shape("view", _shape_arg(shape), input._data.size, input._data.shape)
     return Reshape.apply(input, shape, True)
 
@@ -161,7 +155,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
-        return _view(a, a._data.transpose(dims))
+        return make_view(a, a._data.transpose(dims))
 
     @staticmethod
     def backward(ctx, grad):
@@ -186,7 +180,9 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input._data.ndim
     if n == 0:
-        return _view(input, input._data) if not input._requires_grad else Permute.apply(input, ())
+        return (
+            make_view(input, input._data) if not input._requires_grad else Permute.apply(input, ())
+        )
     d0, d1 = _wrap_dim(dim0, n, "transpose"), _wrap_dim(dim1, n, "transpose")
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -224,7 +220,7 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx, a, shape):
-        return _view(a, np.broadcast_to(a._data, shape))
+        return make_view(a, np.broadcast_to(a._data, shape))
 
     @staticmethod
     def backward(ctx, grad):
@@ -255,7 +251,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
         raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
     full = tuple(full)
     if full == shape:
-        return Expand.apply(input, full) if input._requires_grad else _view(input, input._data)
+        return Expand.apply(input, full) if input._requires_grad else make_view(input, input._data)
     return Expand.apply(input, full)
 
 
@@ -287,6 +283,16 @@ def _matrix_transpose(input: Tensor) -> Tensor:
             f"tensor.mT is only supported on matrices or batches of matrices. Got {input._data.ndim}-D tensor."
         )
     return transpose(input, -2, -1)
+
+
+def _reversed_dims(input: Tensor) -> Tensor:
+    """``x.T``: every dim in reverse order."""
+    return permute(input, tuple(range(input._data.ndim - 1, -1, -1)))
+
+
+def _adjoint(input: Tensor) -> Tensor:
+    """``x.H``: the conjugate transpose of a matrix (the transpose, for real tensors)."""
+    return t(input) if input._data.ndim == 2 else input
 
 
 class Contiguous(Function):
@@ -454,8 +460,6 @@ def atleast_2d(input: Tensor) -> Tensor:
 
 def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
     """``length`` elements of ``dim`` from ``start`` (a view)."""
-    from .indexing import getitem
-
     n = input._data.ndim
     if n == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
@@ -470,8 +474,6 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
-    from .indexing import getitem
-
     d = _wrap_dim(dim, input._data.ndim, "select")
     size = input._data.shape[d]
     if not -size <= index < size:
@@ -537,6 +539,36 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     return tuple(select(input, d, i) for i in range(input._data.shape[d]))
 
 
+def narrow_copy(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    """``narrow`` as a new tensor instead of a view."""
+    return clone(narrow(input, dim, start, length))
+
+
+def unsafe_split(input: Tensor, size: Any, dim: int = 0) -> tuple:
+    """``split`` (PyTorch's variant that skips its view checks)."""
+    return split(input, size, dim)
+
+
+# ----------------------------------------------------------------------------- in-place shapes
+def resize_(self: Tensor, *sizes: Any) -> Tensor:
+    """Give ``self`` the shape ``sizes``, keeping the leading elements in memory order and
+    leaving new ones uninitialised (zeros here)."""
+    size = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    if GRAD_STATE.enabled and self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    flat = self._data.reshape(-1)
+    n = math.prod(size)
+    out = np.zeros(n, dtype=self._data.dtype)
+    out[: min(n, flat.size)] = flat[: min(n, flat.size)]
+    self._data = out.reshape(size)
+    self._vc[0] += 1
+    return self
+
+
+def resize_as_(self: Tensor, other: Tensor) -> Tensor:
+    return resize_(self, tuple(other.shape))
+
+
 class Repeat(Function):
     """Tile the tensor;  backward: sum the gradient over the tiles."""
 
@@ -573,8 +605,6 @@ def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
 
 
 def repeat_interleave(input: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
-    from .indexing import getitem
-
     if dim is None:
         input, dim = flatten(input), 0
     d = _wrap_dim(dim, input._data.ndim, "repeat_interleave")
@@ -590,8 +620,6 @@ def _triangle(input: Tensor, diagonal: int, upper: bool) -> Tensor:
         if upper
         else np.tril(np.ones((rows, cols), bool), diagonal)
     )
-    from .pointwise import where
-
     return where(_make(keep), input, _make(np.zeros((), input._data.dtype)))
 
 
@@ -616,16 +644,12 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     start_r, start_c = (0, offset) if offset >= 0 else (-offset, 0)
     r = np.arange(n) + start_r
     c = np.arange(n) + start_c
-    from .indexing import getitem
-
     return getitem(picked, (Ellipsis, _make(r), _make(c)))
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if input._data.ndim == 1:
         n = input._data.shape[0] + abs(diagonal)
-        from .indexing import index_put
-
         z = _make(np.zeros((n, n), input._data.dtype))
         r = np.arange(input._data.shape[0]) + builtins.max(-diagonal, 0)
         c = np.arange(input._data.shape[0]) + builtins.max(diagonal, 0)
@@ -660,6 +684,7 @@ __all__ = [
     "moveaxis",
     "movedim",
     "narrow",
+    "narrow_copy",
     "permute",
     "ravel",
     "repeat",

@@ -24,6 +24,7 @@ __all__ = [
     "argsort",
     "bucketize",
     "histc",
+    "histogram",
     "kthvalue",
     "msort",
     "searchsorted",
@@ -301,3 +302,24 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError(f"histc: max must be larger than min, got min {min} and max {max}")
     counts, _ = np.histogram(x, bins=bins, range=(lo, hi))
     return _make(counts.astype(x.dtype))
+
+
+def histogram(
+    input: Tensor,
+    bins: Any = 100,
+    *,
+    range: tuple[float, float] | None = None,  # noqa: A002
+    weight: Tensor | None = None,
+    density: bool = False,
+) -> tuple[Tensor, Tensor]:
+    """``(hist, bin_edges)`` as ``numpy.histogram``."""
+    b = bins._data if isinstance(bins, Tensor) else bins
+    hist, edges = np.histogram(
+        input._data,
+        bins=b,
+        range=range,
+        weights=None if weight is None else weight._data,
+        density=density,
+    )
+    dtype = input._data.dtype
+    return _make(hist.astype(dtype)), _make(edges.astype(dtype))

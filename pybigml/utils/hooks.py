@@ -1,48 +1,11 @@
-"""``RemovableHandle``: what every ``register_*_hook`` of a ``Module`` returns."""
+"""``RemovableHandle``: what every ``register_*_hook`` returns (``torch.utils.hooks``).
+
+The class lives in :mod:`pybigml.autograd.hooks`, where tensor and graph-node hooks use it
+too; modules and optimizers import it from here, as in PyTorch.
+"""
 
 from __future__ import annotations
 
-import itertools
-import weakref
-from collections import OrderedDict
-from typing import Any
+from ..autograd.hooks import RemovableHandle
 
-_next_id = itertools.count()
-
-
-class RemovableHandle:
-    """A handle that removes one registered hook from the dicts it was stored in.
-
-    Hooks live in ``OrderedDict``s keyed by the handle's ``id``; some kinds of hook are also
-    recorded in side dicts (``extra_dict``: hooks called with kwargs, hooks always called),
-    and ``remove()`` drops the id from all of them. The dicts are held by weak reference (a
-    plain ``dict`` cannot be, an ``OrderedDict`` can) so a forgotten handle does not keep a
-    module's hooks alive.
-
-    Example::
-
-        >>> handle = module.register_forward_hook(lambda m, args, out: print(out.shape))
-        >>> handle.remove()
-    """
-
-    def __init__(self, hooks_dict: OrderedDict, *, extra_dict: Any = None) -> None:
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = next(_next_id)
-        if extra_dict is None:
-            extra_dict = ()
-        elif isinstance(extra_dict, OrderedDict):
-            extra_dict = (extra_dict,)
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
-            hooks = ref()
-            if hooks is not None:
-                hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
+__all__ = ["RemovableHandle"]

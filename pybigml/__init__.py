@@ -16,7 +16,8 @@ import os as _os
 # machine whose cores are shared — with other processes, or with another OpenMP runtime in
 # the same process, such as PyTorch's — spinning workers starve the threads doing the work,
 # which measured 3-30x slowdowns of 2-thread kernels here; on an idle machine the two
-# policies ran the training loop and the kernels equally fast. Read when _C loads below.
+# policies ran the training loop and the kernels equally fast. Read when the native kernels
+# load below.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"
@@ -83,31 +84,6 @@ autograd.gradcheck = testing.gradcheck  # torch.autograd.gradcheck, as in PyTorc
 autograd.gradgradcheck = testing.gradgradcheck
 globals().update(_method_table.TOP_LEVEL)
 
-
-# pybigml.linalg sits above the ops, so the Tensor methods that call it are bound here rather
-# than in the method table (ops/methods.py): the names PyTorch has as both torch.<name> and
-# Tensor.<name> (linalg.TOP_LEVEL), and the legacy torch.svd / cholesky / qr forms below.
-def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple[Tensor, Tensor, Tensor]:
-    """``torch.svd``: ``(U, S, V)`` with ``input = U diag(S) V^T`` (note V, not Vh)."""
-    U, S, Vh = linalg.svd(input, full_matrices=not some)
-    if not compute_uv:
-        return U * 0, S, Vh.mT * 0
-    return U, S, Vh.mT
-
-
-def cholesky(input: Tensor, upper: bool = False) -> Tensor:
-    return linalg.cholesky(input, upper=upper)
-
-
-def qr(input: Tensor, some: bool = True) -> tuple[Tensor, Tensor]:
-    return linalg.qr(input, "reduced" if some else "complete")
-
-
-Tensor.svd, Tensor.cholesky, Tensor.qr = svd, cholesky, qr
-globals().update(linalg.TOP_LEVEL)
-for _name, _fn in linalg.TOP_LEVEL.items():
-    setattr(Tensor, _name, _fn)
-del _name, _fn
 
 inf = _math.inf
 nan = _math.nan

@@ -8,7 +8,6 @@ families they belong to.
 from __future__ import annotations
 
 from .ops.decomposition import (
-    TENSOR_METHODS,
     cholesky,
     cholesky_ex,
     cond,
@@ -71,7 +70,3 @@ __all__ = [
     "vecdot",
     "vector_norm",
 ]
-
-TOP_LEVEL = TENSOR_METHODS
-"""The functions PyTorch also exposes as ``torch.<name>`` and ``Tensor.<name>`` (``inverse``,
-``det``, ``trace`` ...); the package face binds them."""

@@ -35,7 +35,6 @@ from .reduction import vector_norm
 from .shape import diagonal
 
 __all__ = [
-    "TENSOR_METHODS",
     "cholesky",
     "cholesky_ex",
     "cond",
@@ -657,6 +656,27 @@ def trace(input: Tensor) -> Tensor:
     return diagonal(input).sum()
 
 
+# ------------------------------------------------------------------ the pre-linalg forms
+def legacy_svd(
+    input: Tensor, some: bool = True, compute_uv: bool = True
+) -> tuple[Tensor, Tensor, Tensor]:
+    """``torch.svd``: ``(U, S, V)`` with ``input = U diag(S) V^T`` (note V, not Vh)."""
+    U, S, Vh = svd(input, full_matrices=not some)
+    if not compute_uv:
+        return U * 0, S, Vh.mT * 0
+    return U, S, Vh.mT
+
+
+def legacy_cholesky(input: Tensor, upper: bool = False) -> Tensor:
+    """``torch.cholesky`` (``linalg.cholesky`` with the old keyword)."""
+    return cholesky(input, upper=upper)
+
+
+def legacy_qr(input: Tensor, some: bool = True) -> tuple[Tensor, Tensor]:
+    """``torch.qr``: ``some=True`` is ``linalg.qr``'s "reduced" mode, else "complete"."""
+    return qr(input, "reduced" if some else "complete")
+
+
 TENSOR_METHODS = {
     "matrix_exp": matrix_exp,
     "inverse": inverse,
@@ -666,5 +686,8 @@ TENSOR_METHODS = {
     "matrix_power": matrix_power,
     "pinverse": pinverse,
     "trace": trace,
+    "svd": legacy_svd,
+    "cholesky": legacy_cholesky,
+    "qr": legacy_qr,
 }
 """The functions PyTorch also exposes as ``torch.<name>`` and ``Tensor.<name>``."""

@@ -15,9 +15,6 @@ Besides the ops, three kinds of entry are made here:
   turns a numpy operand into a tensor and answers ``NotImplemented`` to anything else;
 * methods that only read metadata (``is_signed``, ``conj`` of a real tensor ...).
 
-The methods that call ``pybigml.linalg`` (``det``, ``inverse``, ``svd`` ...) are bound by the
-package face instead, as that package sits above the ops.
-
 ``pybigml/_tensor.pyi`` lists the result, with signatures; regenerate it with
 ``python -m pybigml.ops.tensor_stub`` after changing this table.
 """
@@ -35,6 +32,7 @@ from . import (
     composite,
     conversion,
     creation,
+    decomposition,
     indexing,
     linalg,
     pointwise,
@@ -210,6 +208,8 @@ def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: 
 
 # ----------------------------------------------------------------------------- the table
 METHODS: dict[str, Any] = {
+    # ---------- linear algebra PyTorch has as Tensor methods (det, inverse, svd, ...)
+    **decomposition.TENSOR_METHODS,
     # ---------- answers from the tensor's metadata (defined above)
     "conj": _identity,
     "conj_physical": _identity,
@@ -731,8 +731,9 @@ TOP_LEVEL = {
     "real": _identity,
     "resolve_conj": _identity,
     "resolve_neg": _identity,
+    **decomposition.TENSOR_METHODS,
 }
-"""The metadata methods PyTorch also has as ``torch.<name>(input)``."""
+"""The methods PyTorch also has as ``torch.<name>(input)``, beyond the ops' own modules."""
 
 for _name, _method in METHODS.items():
     setattr(Tensor, _name, _method)

@@ -1,7 +1,8 @@
-"""Readers for standard datasets, from files already on disk (nothing is downloaded)."""
+"""Readers for standard datasets, from files on disk under ``default_root()``."""
 
 from .kg import KnowledgeGraph
 from .mnist import MNIST, FashionMNIST, read_idx
+from .root import default_root
 from .text import SST2, SentimentSentences, TextBlocks, TinyShakespeare
 from .translation import Multi30k
 
@@ -14,5 +15,6 @@ __all__ = [
     "SentimentSentences",
     "TextBlocks",
     "TinyShakespeare",
+    "default_root",
     "read_idx",
 ]

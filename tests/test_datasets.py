@@ -1,5 +1,5 @@
 """Text, knowledge-graph and translation readers, on the real files in ../shared/data and on
-broken copies of them made in a temporary folder."""
+broken copies of them made in a temporary folder; where every reader looks for its files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import pytest
 
 import pybigml
 from pybigml.datasets import (
+    MNIST,
     SST2,
+    FashionMNIST,
     KnowledgeGraph,
     Multi30k,
     SentimentSentences,
@@ -284,3 +286,46 @@ def test_multi30k_broken_files(shared_data_dir: Path, tmp_path: Path) -> None:
         Multi30k(root, "val", language_pair=("en", "en"))
     with pytest.raises(ValueError, match="split must be one of"):
         Multi30k(root, "test_2017")
+
+
+# --------------------------------------------------------------------------- where files are read
+
+
+@pytest.mark.parametrize(
+    ("reader", "folder", "kwargs"),
+    [
+        (MNIST, "mnist", {"train": False}),
+        (FashionMNIST, "fashion-mnist", {"train": False}),
+        (TinyShakespeare, "tinyshakespeare", {"block_size": 8}),
+        (SST2, "sst2", {"split": "dev"}),
+        (SentimentSentences, "sentiment-labelled-sentences", {"source": "yelp"}),
+        (KnowledgeGraph, "kg", {"name": "nations", "split": "valid"}),
+        (Multi30k, "multi30k", {"split": "val"}),
+    ],
+)
+def test_readers_take_the_data_root_or_their_own_folder(
+    shared_data_dir: Path, monkeypatch: pytest.MonkeyPatch, reader, folder: str, kwargs
+) -> None:
+    """``root`` is the data root as in torchvision, ``None`` is ``default_root()``, and the
+    dataset's own folder (what callers passed before) still works: all three read the same
+    samples."""
+    monkeypatch.setenv("PYBIGML_DATA", str(shared_data_dir))
+    from_root = reader(shared_data_dir, **kwargs)
+    from_folder = reader(shared_data_dir / folder, **kwargs)
+    default = reader(**kwargs)
+    assert len(from_root) == len(from_folder) == len(default) > 0
+    for index in (0, len(from_root) - 1):
+        first, second, third = from_root[index], from_folder[index], default[index]
+        assert str(first) == str(second) == str(third)
+
+
+def test_a_missing_file_lists_where_it_was_looked_for(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError) as info:
+        TinyShakespeare(tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / "input.txt") in message
+    assert str(tmp_path / "tinyshakespeare" / "input.txt") in message
+    assert "download=True fetches it" in message
+    with pytest.raises(FileNotFoundError) as info:
+        KnowledgeGraph(tmp_path)
+    assert "download" not in str(info.value)  # KnowledgeGraph has no download

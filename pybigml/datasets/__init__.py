@@ -1,5 +1,7 @@
-"""Readers for standard datasets, from files on disk under ``default_root()``."""
+"""Readers for standard datasets, from files under the data root (``default_root()``), some of
+which can fetch their release files (``download=True``, verified by SHA-256)."""
 
+from .download import DownloadError
 from .kg import KnowledgeGraph
 from .mnist import MNIST, FashionMNIST, read_idx
 from .root import default_root
@@ -9,6 +11,7 @@ from .translation import Multi30k
 __all__ = [
     "MNIST",
     "SST2",
+    "DownloadError",
     "FashionMNIST",
     "KnowledgeGraph",
     "Multi30k",

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..utils.data import Dataset
+from .root import dataset_files, default_root
 from .text import check_count, read_lines
 
 _NAME = "KnowledgeGraph"
@@ -23,8 +24,9 @@ _NAME = "KnowledgeGraph"
 class KnowledgeGraph(Dataset):
     """A knowledge graph's triples ``(head, relation, tail)`` as ids.
 
-    ``root`` holds one folder per graph (``root/kinship/train.txt`` ...). The number of
-    triples, entities and relations is checked against the published release:
+    The graphs' folders (``kinship/train.txt`` ...) are read from ``root/kg`` or ``root``
+    itself. Nothing is downloaded (ConvE ships tarballs). The number of triples, entities
+    and relations is checked against the published release:
 
     ========  ========================  ========  =========
     graph     train / valid / test      entities  relations
@@ -39,7 +41,8 @@ class KnowledgeGraph(Dataset):
     ``DataLoader`` batch is ``(B, 3)``.
 
     Args:
-        root: the folder holding the graphs' folders.
+        root: the data root (``None``: ``default_root()``) or the folder holding the graphs'
+            folders.
         name: ``"kinship"``, ``"nations"``, ``"umls"`` or ``"wn18rr"``.
         split: ``"train"``, ``"valid"`` or ``"test"``.
 
@@ -52,7 +55,7 @@ class KnowledgeGraph(Dataset):
 
     Example::
 
-        >>> kinship = KnowledgeGraph("../shared/data/kg", name="kinship", split="train")
+        >>> kinship = KnowledgeGraph("../shared/data", name="kinship", split="train")
         >>> kinship.triples.shape, kinship.num_entities, kinship.num_relations
         (pybigml.Size([8544, 3]), 104, 25)
     """
@@ -66,21 +69,23 @@ class KnowledgeGraph(Dataset):
         "wn18rr": ((86835, 3034, 3134), 40943, 11),
     }
 
+    folder = "kg"
+
     def __init__(
-        self, root: str | os.PathLike, name: str = "kinship", split: str = "train"
+        self, root: str | os.PathLike | None = None, name: str = "kinship", split: str = "train"
     ) -> None:
         if name not in self.releases:
             raise ValueError(f"{_NAME}: name must be one of {list(self.releases)}, got {name!r}")
         if split not in self.splits:
             raise ValueError(f"{_NAME}: split must be one of {list(self.splits)}, got {split!r}")
-        self.root = Path(root)
+        self.root = default_root() if root is None else Path(root)
         self.name = name
         self.split = split
         sizes, num_entities, num_relations = self.releases[name]
-        folder = self.root / name
+        paths = dataset_files(root, self.folder, _NAME, [f"{name}/{s}.txt" for s in self.splits])
+        folder = paths[0].parent
         named = {}
-        for split_name, size in zip(self.splits, sizes):
-            path = folder / f"{split_name}.txt"
+        for split_name, size, path in zip(self.splits, sizes, paths):
             named[split_name] = _read_triples(path)
             check_count(_NAME, path, len(named[split_name]), size, "triples")
 

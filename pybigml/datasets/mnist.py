@@ -20,6 +20,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..utils.data import Dataset
+from .download import release
+from .root import dataset_files, default_root
 
 # IDX type code -> element type (big-endian on disk).
 _IDX_TYPES = {
@@ -104,9 +106,11 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
 class MNIST(Dataset):
     """The MNIST digits: 60,000 training and 10,000 test images, 28x28 grey levels.
 
-    ``root`` holds the four files ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
-    ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte`` (each may end in ``.gz``), either
-    directly or in torchvision's ``root/MNIST/raw`` layout. Nothing is downloaded.
+    The four files ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+    ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte`` (each may end in ``.gz``) are
+    read from ``root/mnist`` (``root`` the data root, ``None``: ``default_root()``), from
+    ``root`` itself, or from torchvision's ``root/MNIST/raw``. ``download=True`` fetches the
+    split's two ``.gz`` files from the original release (``resources``), checked by SHA-256.
 
     A sample is ``(image, label)``: the image a ``(28, 28)`` uint8 tensor (torchvision gives
     a PIL image; pybigml has no imaging dependency), the label an int, each passed through
@@ -119,11 +123,32 @@ class MNIST(Dataset):
 
     Example::
 
-        >>> test = MNIST("../shared/data/mnist", train=False)
+        >>> test = MNIST("../shared/data", train=False)
         >>> test.data.shape, test.targets[:3].tolist()
         (pybigml.Size([10000, 28, 28]), [7, 2, 1])
     """
 
+    #: the folder under the data root
+    folder = "mnist"
+    #: the release files: name -> Resource (torchvision's mirror first, then LeCun's site)
+    resources = release(
+        {
+            "train-images-idx3-ubyte.gz": (
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+            ),
+            "train-labels-idx1-ubyte.gz": (
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+            ),
+            "t10k-images-idx3-ubyte.gz": (
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
+            ),
+            "t10k-labels-idx1-ubyte.gz": (
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+            ),
+        },
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "http://yann.lecun.com/exdb/mnist/",
+    )
     classes = [
         "0 - zero",
         "1 - one",
@@ -139,19 +164,27 @@ class MNIST(Dataset):
 
     def __init__(
         self,
-        root: str | os.PathLike,
+        root: str | os.PathLike | None = None,
         train: bool = True,
         transform: Callable[[Tensor], Any] | None = None,
         target_transform: Callable[[int], Any] | None = None,
         download: bool = False,
     ) -> None:
-        self.root = Path(root)
+        self.root = default_root() if root is None else Path(root)
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
         split = "train" if train else "t10k"
-        images_path = self._find(f"{split}-images-idx3-ubyte", download)
-        labels_path = self._find(f"{split}-labels-idx1-ubyte", download)
+        images_path, labels_path = dataset_files(
+            root,
+            self.folder,
+            self._name,
+            [f"{split}-images-idx3-ubyte.gz", f"{split}-labels-idx1-ubyte.gz"],
+            layouts=[f"{self._name}/raw"],
+            gzip_optional=True,
+            resources=self.resources,
+            download=download,
+        )
         images = read_idx(images_path, IMAGES_MAGIC)
         labels = read_idx(labels_path, LABELS_MAGIC)
         if images.shape[1:] != (28, 28):
@@ -180,20 +213,6 @@ class MNIST(Dataset):
     def class_to_idx(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.classes)}
 
-    def _find(self, base: str, download: bool) -> Path:
-        """The path of ``base`` (or ``base.gz``) under ``root`` or ``root/<Name>/raw``."""
-        folders = [self.root, self.root / self._name / "raw"]
-        candidates = [folder / f"{base}{ext}" for folder in folders for ext in (".gz", "")]
-        for path in candidates:
-            if path.is_file():
-                return path
-        hint = " (download=True is not supported: pybigml never downloads)" if download else ""
-        raise FileNotFoundError(
-            f"{self._name}: {base}[.gz] not found; looked for "
-            + ", ".join(str(p) for p in candidates)
-            + hint
-        )
-
     def __len__(self) -> int:
         return len(self.data)
 
@@ -218,8 +237,28 @@ class MNIST(Dataset):
 
 
 class FashionMNIST(MNIST):
-    """Fashion-MNIST (Zalando): the same format and sizes as MNIST, ten kinds of clothing."""
+    """Fashion-MNIST (Zalando): the same format and sizes as MNIST, ten kinds of clothing,
+    read from ``root/fashion-mnist`` (or ``root`` itself, or ``root/FashionMNIST/raw``)."""
 
+    folder = "fashion-mnist"
+    #: the release files: name -> Resource (Zalando's own bucket, as torchvision uses)
+    resources = release(
+        {
+            "train-images-idx3-ubyte.gz": (
+                "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"
+            ),
+            "train-labels-idx1-ubyte.gz": (
+                "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"
+            ),
+            "t10k-images-idx3-ubyte.gz": (
+                "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"
+            ),
+            "t10k-labels-idx1-ubyte.gz": (
+                "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"
+            ),
+        },
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    )
     classes = [
         "T-shirt/top",
         "Trouser",

@@ -19,6 +19,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..utils.data import Dataset
+from .download import Resource, release
+from .root import dataset_files, default_root
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -116,9 +118,12 @@ class _LabelledSentences(Dataset):
 class SST2(_LabelledSentences):
     """SST-2 (Stanford Sentiment Treebank, binary), as released in GLUE.
 
-    ``root`` holds GLUE's ``train.tsv`` (67,349 examples) and ``dev.tsv`` (872): a header
-    ``sentence<TAB>label``, then lower-cased, tokenized sentences with label 0 (negative)
-    or 1 (positive). GLUE's test split has no labels; use ``dev`` for testing.
+    GLUE's ``train.tsv`` (67,349 examples) and ``dev.tsv`` (872) are read from
+    ``root/sst2`` (``root`` the data root, ``None``: ``default_root()``) or ``root`` itself:
+    a header ``sentence<TAB>label``, then lower-cased, tokenized sentences with label 0
+    (negative) or 1 (positive). GLUE's test split has no labels; use ``dev`` for testing.
+    ``download=True`` fetches the split's file (``resources``: GLUE ships one zip without
+    a published hash, so the files come from a pinned copy whose SHA-256 is checked).
 
     A sample is ``(sentence, label)``; the sentence is exactly as in the file (GLUE's keep
     a space before the tab).
@@ -129,19 +134,52 @@ class SST2(_LabelledSentences):
 
     Example::
 
-        >>> dev = SST2("../shared/data/sst2", split="dev")
+        >>> dev = SST2("../shared/data", split="dev")
         >>> len(dev), dev[0][1]
         (872, 1)
     """
 
     splits = {"train": 67349, "dev": 872}
+    folder = "sst2"
+    #: the release files: GLUE's SST-2 tsv files, in a copy pinned to one commit
+    resources = {
+        name: Resource(
+            name,
+            sha256,
+            (
+                "https://raw.githubusercontent.com/eyalbd2/Reproducing-AutoPrompt/"
+                f"6288fb5bec9c572f2492875ae0111df5b6daed11/glue_data/SST-2/{remote}",
+            ),
+        )
+        for name, remote, sha256 in (
+            (
+                "train.tsv",
+                "train_full.tsv",
+                "48eac26399f8456935f81dd9e3a745c1430adb6c62e233ccfe22db4a0d15d1d1",
+            ),
+            (
+                "dev.tsv",
+                "dev.tsv",
+                "54a9c12c77e402fc14d6a66a506f24d999f596b0176eb777c972cccc2f9cc4b0",
+            ),
+        )
+    }
 
-    def __init__(self, root: str | os.PathLike, split: str = "train") -> None:
+    def __init__(
+        self, root: str | os.PathLike | None = None, split: str = "train", download: bool = False
+    ) -> None:
         if split not in self.splits:
             raise ValueError(f"SST2: split must be one of {list(self.splits)}, got {split!r}")
-        self.root = Path(root)
+        self.root = default_root() if root is None else Path(root)
         self.split = split
-        path = self.root / f"{split}.tsv"
+        [path] = dataset_files(
+            root,
+            self.folder,
+            "SST2",
+            [f"{split}.tsv"],
+            resources=self.resources,
+            download=download,
+        )
         lines = read_lines(path, "SST2")
         if not lines or lines[0] != "sentence\tlabel":
             found = repr(lines[0][:80]) if lines else "an empty file"
@@ -157,12 +195,13 @@ class SentimentSentences(_LabelledSentences):
     """UCI Sentiment Labelled Sentences (Kotzias et al., KDD 2015): 1,000 review sentences
     from each of Amazon, IMDb and Yelp, half positive (label 1), half negative (0).
 
-    ``root`` holds ``amazon_cells_labelled.txt``, ``imdb_labelled.txt`` and
-    ``yelp_labelled.txt``: ``sentence<TAB>label`` lines, no header. IMDb's has unbalanced
-    quotes, so each line is split on its last tab.
+    ``amazon_cells_labelled.txt``, ``imdb_labelled.txt`` and ``yelp_labelled.txt`` are read
+    from ``root/sentiment-labelled-sentences`` or ``root`` itself: ``sentence<TAB>label``
+    lines, no header. IMDb's has unbalanced quotes, so each line is split on its last tab.
+    Nothing is downloaded (UCI ships a zip; no verbatim copy of its Yelp file is pinned).
 
     Args:
-        root: the folder of the three files.
+        root: the data root (``None``: ``default_root()``) or the folder of the three files.
         source: ``"amazon"``, ``"imdb"``, ``"yelp"``, or ``None`` for all three in that order.
 
     Attributes:
@@ -171,7 +210,7 @@ class SentimentSentences(_LabelledSentences):
 
     Example::
 
-        >>> reviews = SentimentSentences("../shared/data/sentiment-labelled-sentences")
+        >>> reviews = SentimentSentences("../shared/data")
         >>> len(reviews)
         3000
     """
@@ -182,19 +221,20 @@ class SentimentSentences(_LabelledSentences):
         "yelp": "yelp_labelled.txt",
     }
     sentences_per_source = 1000
+    folder = "sentiment-labelled-sentences"
 
-    def __init__(self, root: str | os.PathLike, source: str | None = None) -> None:
+    def __init__(self, root: str | os.PathLike | None = None, source: str | None = None) -> None:
         if source is not None and source not in self.files:
             raise ValueError(
                 f"SentimentSentences: source must be one of {list(self.files)} or None, "
                 f"got {source!r}"
             )
-        self.root = Path(root)
+        self.root = default_root() if root is None else Path(root)
         self.source = source
         self.sentences = []
         labels = []
         for name in self.files if source is None else [source]:
-            path = self.root / self.files[name]
+            [path] = dataset_files(root, self.folder, "SentimentSentences", [self.files[name]])
             sentences, file_labels = parse_labelled_sentences(
                 read_lines(path, "SentimentSentences"), path, "SentimentSentences"
             )
@@ -250,12 +290,15 @@ class TinyShakespeare(TextBlocks):
     """Tiny Shakespeare (char-rnn): 1,115,394 characters of Shakespeare's plays, for
     character-level language models.
 
-    ``root`` holds ``input.txt``. The vocabulary is the sorted set of characters in the
-    text (65 of them); the samples are ``TextBlocks`` windows over the whole encoded text.
+    ``input.txt`` is read from ``root/tinyshakespeare`` or ``root`` itself. The vocabulary
+    is the sorted set of characters in the text (65 of them); the samples are ``TextBlocks``
+    windows over the whole encoded text.
 
     Args:
-        root: the folder of ``input.txt``.
+        root: the data root (``None``: ``default_root()``) or the folder of ``input.txt``.
         block_size: the length of each window.
+        download: fetch ``input.txt`` from char-rnn's repository (``resources``), checked
+            by SHA-256, if it is missing.
 
     Attributes:
         text: the text.
@@ -265,15 +308,32 @@ class TinyShakespeare(TextBlocks):
 
     Example::
 
-        >>> shakespeare = TinyShakespeare("../shared/data/tinyshakespeare", block_size=64)
+        >>> shakespeare = TinyShakespeare("../shared/data", block_size=64)
         >>> train, val = shakespeare.train_val_split(0.1)
         >>> shakespeare.decode(shakespeare.encode("First Citizen"))
         'First Citizen'
     """
 
-    def __init__(self, root: str | os.PathLike, block_size: int = 256) -> None:
-        self.root = Path(root)
-        path = self.root / "input.txt"
+    folder = "tinyshakespeare"
+    #: the release file, pinned to the char-rnn commit that holds it
+    resources = release(
+        {"input.txt": "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"},
+        "https://raw.githubusercontent.com/karpathy/char-rnn/"
+        "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e/data/tinyshakespeare/",
+    )
+
+    def __init__(
+        self, root: str | os.PathLike | None = None, block_size: int = 256, download: bool = False
+    ) -> None:
+        self.root = default_root() if root is None else Path(root)
+        [path] = dataset_files(
+            root,
+            self.folder,
+            "TinyShakespeare",
+            ["input.txt"],
+            resources=self.resources,
+            download=download,
+        )
         self.text = read_text(path, "TinyShakespeare")
         if not self.text:
             raise ValueError(f"TinyShakespeare: {path} is empty")

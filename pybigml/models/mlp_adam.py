@@ -16,7 +16,7 @@ NAME = "mlp-adam"
 DESCRIPTION = "MLP 784-64-64-10 (ReLU), sparse cross-entropy, Adam (the Keras first network)"
 DATASETS = ("mnist",)
 TARGETS = {"mnist": Target("accuracy", 0.975, "≥ 97.5 % test accuracy")}
-DEFAULTS = {"epochs": 5, "lr": 1e-3, "batch_size": 32}
+DEFAULTS = {"epochs": 10, "lr": 1e-3, "batch_size": 32}
 
 
 def build(config: Config) -> Setup:

@@ -172,3 +172,65 @@ def test_mlp_adam_recipe_learns(fake_root: Path, tmp_path: Path) -> None:
     history = json.loads((out / "metrics.json").read_text())["epochs"]
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert history[-1]["accuracy"] > 0.8
+
+
+def _custom_recipe(calls: list[int]):
+    """A recipe with its own step, an lr scheduler and an on_epoch_end hook (as a GAN has)."""
+    from types import SimpleNamespace
+
+    from pybigml.models.recipe import Setup, Target
+    from pybigml.optim.lr_scheduler import StepLR
+
+    def step(setup: Setup, batch) -> dict:
+        x, y = batch
+        opt = setup.optimizers["main"]
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(setup.model(x).squeeze(1), y)
+        loss.backward()
+        opt.step()
+        return {"loss": loss.item(), "lr": opt.param_groups[0]["lr"]}
+
+    def build(config: Config) -> Setup:
+        x = pybigml.randn(64, 3)
+        data = TensorDataset(x, x @ pybigml.tensor([1.0, -2.0, 0.5]))
+        model = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.2), nn.Linear(8, 1))
+        opt = optim.Adam(model.parameters(), lr=config.lr)
+        return Setup(
+            model=model,
+            optimizers={"main": opt},
+            train_dataset=data,
+            eval_dataset=data,
+            evaluate=lambda setup, loader: {"mse": 0.0},
+            step=step,
+            schedulers={"main": StepLR(opt, step_size=1, gamma=0.5)},
+            on_epoch_end=lambda setup, epoch, out: calls.append(epoch),
+        )
+
+    return SimpleNamespace(
+        NAME="custom", DATASETS=("toy",), TARGETS={"toy": Target("mse", 0.0, "", True)},
+        build=build,
+    )  # fmt: skip
+
+
+def test_custom_step_scheduler_and_hook_resume_exactly(tmp_path: Path) -> None:
+    """The recipe's step and on_epoch_end are called; the scheduler is stepped per epoch and
+    checkpointed, and dropout's RNG carried over, so resuming reproduces the straight run."""
+    from pybigml.train import run_recipe
+
+    calls: list[int] = []
+    recipe = _custom_recipe(calls)
+    config = Config(epochs=3, lr=0.01, batch_size=16, seed=1)
+    straight = run_recipe(recipe, config, tmp_path / "a", progress=False)
+    assert calls == [1, 2, 3]
+    assert [r["train_lr"] for r in straight["epochs"]] == [0.01, 0.005, 0.0025]
+    run_recipe(recipe, Config(epochs=1, lr=0.01, batch_size=16, seed=1), tmp_path / "b",
+               progress=False)  # fmt: skip
+    resumed = run_recipe(
+        recipe, config, tmp_path / "b", load_checkpoint(tmp_path / "b" / "last.safetensors"),
+        progress=False,
+    )  # fmt: skip
+    assert calls == [1, 2, 3, 1, 2, 3]
+    keep = ("epoch", "train_loss", "train_lr")
+    assert [{k: r[k] for k in keep} for r in resumed["epochs"]] == [
+        {k: r[k] for k in keep} for r in straight["epochs"]
+    ]

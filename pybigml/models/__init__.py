@@ -1,5 +1,21 @@
-"""The models pybigml trains out of the box (``python -m pybigml.train <name>``)."""
+"""The models pybigml trains out of the box (``pybigml-train NAME``), one recipe module each.
 
+``RECIPES`` maps each ``--list`` name to its module; ``models/recipe.py`` says what a recipe
+module holds. A new recipe is one more line in ``_RECIPE_MODULES``.
+"""
+
+from . import (
+    mlp,
+    mlp_adam,
+)
 from .mlp import MLP
 
-__all__ = ["MLP"]
+_RECIPE_MODULES = (
+    mlp,
+    mlp_adam,
+)
+
+#: ``--list`` name -> recipe module (``NAME``, ``DATASETS``, ``TARGETS``, ``DEFAULTS``, ``build``)
+RECIPES = {module.NAME: module for module in _RECIPE_MODULES}
+
+__all__ = ["MLP", "RECIPES"]

@@ -1,9 +1,25 @@
-"""The seed model: a multilayer perceptron for 28x28 digit images."""
+"""The seed model: a multilayer perceptron for 28x28 digit images, and its recipe.
+
+Recipe ``mlp``: ``784 -> 128 -> ReLU -> 10`` with cross-entropy and SGD (lr 0.01, momentum
+0.9, batch 64) on normalised MNIST; 10 epochs reach >= 98 % test accuracy.
+"""
 
 from __future__ import annotations
 
-from .. import nn
+import argparse
+from typing import Any
+
+from .. import nn, optim
 from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from .images import image_split
+from .recipe import Config, Setup, Target
+
+NAME = "mlp"
+DESCRIPTION = "MLP 784-128-10 (ReLU), cross-entropy, SGD with momentum: the seed model"
+DATASETS = ("mnist",)
+TARGETS = {"mnist": Target("accuracy", 0.98, "≥ 98.0 % test accuracy")}
+DEFAULTS = {"epochs": 10, "lr": 0.01, "batch_size": 64, "momentum": 0.9}
 
 
 class MLP(nn.Module):
@@ -32,3 +48,34 @@ class MLP(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.fc2(self.relu(self.fc1(self.flatten(x))))
+
+
+def accuracy(setup: Setup, loader: Any) -> dict[str, float]:
+    """``{"accuracy": fraction of samples whose highest score is the true class}``."""
+    setup.model.eval()
+    correct, seen = 0, 0
+    with no_grad():
+        for inputs, targets in loader:
+            correct += int((setup.model(inputs).argmax(dim=1) == targets).sum())
+            seen += len(targets)
+    return {"accuracy": correct / max(seen, 1)}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--momentum", type=float, default=DEFAULTS["momentum"], help="SGD momentum (0.9)"
+    )
+
+
+def build(config: Config) -> Setup:
+    model = MLP()
+    momentum = config.options.get("momentum", DEFAULTS["momentum"])
+    dataset = config.dataset or DATASETS[0]
+    return Setup(
+        model=model,
+        optimizers={"main": optim.SGD(model.parameters(), lr=config.lr, momentum=momentum)},
+        train_dataset=image_split(dataset, True, config.data_root, config.limit),
+        eval_dataset=image_split(dataset, False, config.data_root, config.limit),
+        evaluate=accuracy,
+        loss_fn=nn.CrossEntropyLoss(),
+    )

@@ -1,0 +1,7 @@
+"""``python -m pybigml.train MODEL``: see ``pybigml.train.cli``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

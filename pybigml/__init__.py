@@ -20,7 +20,7 @@ import os as _os
 # load below.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from ._device import device
 from ._dtype import bool_ as bool

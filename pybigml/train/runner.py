@@ -18,13 +18,13 @@ An interrupted epoch (Ctrl-C) is not saved half-done; it is run again from its s
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .._version import __version__
 from ..backend.cpu import build_info
 from ..models.recipe import Config, Setup
 from ..random import Generator, get_rng_state, manual_seed, set_rng_state
@@ -190,7 +190,7 @@ def run_recipe(
             "wall_time_s": wall,
             "samples_per_s": total_samples / max(sum(r["time_s"] for r in history), 1e-9),
             "config": config_to_json(config),
-            "pybigml_version": sys.modules["pybigml"].__version__,  # the face, loaded first
+            "pybigml_version": __version__,
             "build": build_info(),
         }
 

@@ -13,8 +13,8 @@ import pytest
 import pybigml
 from pybigml import nn, optim
 from pybigml.models import MLP, RECIPES
+from pybigml.models.images import classification_metrics as accuracy
 from pybigml.models.images import image_split
-from pybigml.models.mlp import accuracy
 from pybigml.models.recipe import Config
 from pybigml.train import fit, load_checkpoint, main
 from pybigml.utils.data import DataLoader, Subset, TensorDataset

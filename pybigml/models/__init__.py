@@ -5,6 +5,9 @@ module holds. A new recipe is one more line in ``_RECIPE_MODULES``.
 """
 
 from . import (
+    cnn,
+    detector,
+    keras_cnn,
     mlp,
     mlp_adam,
 )
@@ -13,6 +16,9 @@ from .mlp import MLP
 _RECIPE_MODULES = (
     mlp,
     mlp_adam,
+    keras_cnn,
+    cnn,
+    detector,
 )
 
 #: ``--list`` name -> recipe module (``NAME``, ``DATASETS``, ``TARGETS``, ``DEFAULTS``, ``build``)

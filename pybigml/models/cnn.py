@@ -7,8 +7,7 @@ import argparse
 from .. import nn, optim
 from .._tensor import Tensor
 from ..utils.data import TensorDataset
-from .images import image_split
-from .keras_cnn import evaluate_accuracy
+from .images import classification_metrics, image_split
 from .recipe import Config, Setup, Target
 
 NAME = "cnn"
@@ -75,6 +74,6 @@ def build(config: Config) -> Setup:
         optimizers={"main": optim.SGD(model.parameters(), lr=config.lr, momentum=momentum)},
         train_dataset=rgb_crop(image_split(dataset, True, config.data_root, config.limit)),
         eval_dataset=rgb_crop(image_split(dataset, False, config.data_root, config.limit)),
-        evaluate=evaluate_accuracy,
+        evaluate=classification_metrics,
         loss_fn=nn.CrossEntropyLoss(),
     )

@@ -1,11 +1,14 @@
-"""The image data the image recipes train on: MNIST-format splits as ready tensors."""
+"""What the image recipes share: MNIST-format splits as ready tensors, and their evaluation."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from ..autograd.grad_mode import no_grad
 from ..datasets import MNIST, FashionMNIST, default_root
 from ..utils.data import TensorDataset
+from .recipe import Setup
 
 # dataset name -> (reader, folder under the data root, per-pixel mean and std of the train split)
 IMAGE_DATASETS = {
@@ -32,3 +35,20 @@ def image_split(
     pixels, labels = split.data[:limit], split.targets[:limit]
     images = (pixels.float() / 255.0 - mean) / std
     return TensorDataset(images.unsqueeze(1), labels)
+
+
+def classification_metrics(setup: Setup, loader: Any) -> dict[str, float]:
+    """``accuracy``: the share of samples whose highest class score is the label, and
+    ``val_loss``: the mean of ``setup.loss_fn`` over the samples."""
+    model = setup.model
+    was_training = model.training
+    model.eval()
+    correct, loss_sum, count = 0, 0.0, 0
+    with no_grad():
+        for x, y in loader:
+            scores = model(x)
+            correct += int((scores.argmax(1) == y).sum().item())
+            loss_sum += float(setup.loss_fn(scores, y).item()) * len(y)
+            count += len(y)
+    model.train(was_training)
+    return {"accuracy": correct / count, "val_loss": loss_sum / count}

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import nn, optim
 from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
-from .images import image_split
+from .images import classification_metrics, image_split
 from .recipe import Config, Setup, Target
 
 NAME = "keras-cnn"
@@ -45,23 +42,6 @@ class KerasCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
-def evaluate_accuracy(setup: Setup, loader: Any) -> dict[str, float]:
-    """``accuracy``: the share of samples whose highest class score is the label, and
-    ``val_loss``: the mean of ``setup.loss_fn`` over the samples."""
-    model = setup.model
-    was_training = model.training
-    model.eval()
-    correct, loss_sum, count = 0, 0.0, 0
-    with no_grad():
-        for x, y in loader:
-            scores = model(x)
-            correct += int((scores.argmax(1) == y).sum().item())
-            loss_sum += float(setup.loss_fn(scores, y).item()) * len(y)
-            count += len(y)
-    model.train(was_training)
-    return {"accuracy": correct / count, "val_loss": loss_sum / count}
-
-
 def build(config: Config) -> Setup:
     dataset = config.dataset or DATASETS[0]
     model = KerasCNN()
@@ -70,6 +50,6 @@ def build(config: Config) -> Setup:
         optimizers={"main": optim.Adam(model.parameters(), lr=config.lr)},
         train_dataset=image_split(dataset, True, config.data_root, config.limit),
         eval_dataset=image_split(dataset, False, config.data_root, config.limit),
-        evaluate=evaluate_accuracy,
+        evaluate=classification_metrics,
         loss_fn=nn.CrossEntropyLoss(),
     )

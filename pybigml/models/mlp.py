@@ -7,12 +7,10 @@ Recipe ``mlp``: ``784 -> 128 -> ReLU -> 10`` with cross-entropy and SGD (lr 0.01
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from .. import nn, optim
 from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
-from .images import image_split
+from .images import classification_metrics, image_split
 from .recipe import Config, Setup, Target
 
 NAME = "mlp"
@@ -50,17 +48,6 @@ class MLP(nn.Module):
         return self.fc2(self.relu(self.fc1(self.flatten(x))))
 
 
-def accuracy(setup: Setup, loader: Any) -> dict[str, float]:
-    """``{"accuracy": fraction of samples whose highest score is the true class}``."""
-    setup.model.eval()
-    correct, seen = 0, 0
-    with no_grad():
-        for inputs, targets in loader:
-            correct += int((setup.model(inputs).argmax(dim=1) == targets).sum())
-            seen += len(targets)
-    return {"accuracy": correct / max(seen, 1)}
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--momentum", type=float, default=DEFAULTS["momentum"], help="SGD momentum (0.9)"
@@ -76,6 +63,6 @@ def build(config: Config) -> Setup:
         optimizers={"main": optim.SGD(model.parameters(), lr=config.lr, momentum=momentum)},
         train_dataset=image_split(dataset, True, config.data_root, config.limit),
         eval_dataset=image_split(dataset, False, config.data_root, config.limit),
-        evaluate=accuracy,
+        evaluate=classification_metrics,
         loss_fn=nn.CrossEntropyLoss(),
     )

@@ -8,8 +8,7 @@ labels (log-softmax of the scores, then the negative log-likelihood of the true 
 from __future__ import annotations
 
 from .. import nn, optim
-from .images import image_split
-from .mlp import accuracy
+from .images import classification_metrics, image_split
 from .recipe import Config, Setup, Target
 
 NAME = "mlp-adam"
@@ -34,6 +33,6 @@ def build(config: Config) -> Setup:
         optimizers={"main": optim.Adam(model.parameters(), lr=config.lr)},
         train_dataset=image_split(dataset, True, config.data_root, config.limit),
         eval_dataset=image_split(dataset, False, config.data_root, config.limit),
-        evaluate=accuracy,
+        evaluate=classification_metrics,
         loss_fn=nn.CrossEntropyLoss(),
     )

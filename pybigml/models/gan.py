@@ -43,7 +43,7 @@ TARGETS = {
         "scorer's mean max-probability ≥ 0.9 and class entropy ≥ 2.1 nats on 1000 samples",
     )
 }
-DEFAULTS = {"epochs": 30, "lr": 2e-4, "batch_size": 64, "scorer": None}
+DEFAULTS = {"epochs": 50, "lr": 2e-4, "batch_size": 64, "scorer": None}
 LATENT = 100
 SAMPLES_SCORED = 1000
 # the scorer (keras-cnn) sees images normalised by MNIST's train statistics

@@ -109,7 +109,9 @@ def run(library: str, args: argparse.Namespace, scorer: pybigml.nn.Module) -> li
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scorer", type=Path, required=True, help="keras-cnn state_dict")
+    parser.add_argument(
+        "--scorer", type=Path, required=True, help="a keras-cnn checkpoint or state_dict"
+    )
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
@@ -118,9 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     pybigml.set_num_threads(args.threads)
     torch.set_num_threads(args.threads)
-    scorer = gan.scorer_network()
-    scorer.load_state_dict(pybigml.load(args.scorer))
-    scorer.eval()
+    scorer = gan.load_scorer(args.scorer)
     results = {library: run(library, args, scorer) for library in ("pybigml", "torch")}
     for library, history in results.items():
         last = history[-1]

@@ -13,6 +13,7 @@ import pytest
 import pybigml
 from pybigml.datasets import default_root
 from pybigml.models import gan, regression
+from pybigml.models.keras_cnn import KerasCNN
 from pybigml.models.recipe import Config, Setup
 from pybigml.utils.data import DataLoader
 
@@ -55,7 +56,7 @@ def test_gan_steps_move_both_nets_and_write_samples(tmp_path: Path) -> None:
     pybigml.manual_seed(0)
     # a random scorer with the keras-cnn layout exercises the --scorer path end to end
     scorer_path = tmp_path / "scorer.pt"
-    pybigml.save(gan.scorer_network().state_dict(), scorer_path)
+    pybigml.save(KerasCNN().state_dict(), scorer_path)
     config = Config(epochs=1, lr=2e-4, batch_size=32, limit=64, options={"scorer": scorer_path})
     setup = gan.build(config)
     before = {k: v.clone() for k, v in setup.model.state_dict().items()}

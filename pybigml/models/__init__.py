@@ -7,9 +7,11 @@ module holds. A new recipe is one more line in ``_RECIPE_MODULES``.
 from . import (
     cnn,
     detector,
+    gan,
     keras_cnn,
     mlp,
     mlp_adam,
+    regression,
 )
 from .mlp import MLP
 
@@ -19,6 +21,8 @@ _RECIPE_MODULES = (
     keras_cnn,
     cnn,
     detector,
+    gan,
+    regression,
 )
 
 #: ``--list`` name -> recipe module (``NAME``, ``DATASETS``, ``TARGETS``, ``DEFAULTS``, ``build``)

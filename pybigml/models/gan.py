@@ -31,6 +31,7 @@ from ..ops.creation import ones, randn, zeros
 from ..random import Generator
 from ..serialization import load
 from ..utils.data import TensorDataset
+from .keras_cnn import KerasCNN
 from .recipe import Config, Setup, Target
 
 NAME = "gan"
@@ -104,18 +105,13 @@ class GAN(nn.Module):
         self.discriminator = Discriminator()
 
 
-def scorer_network() -> nn.Module:
-    """The keras-cnn classifier's layers: conv32(3x3)-ReLU-maxpool2-flatten-dense128-ReLU-
-    dense10, on ``(N, 1, 28, 28)`` normalised images."""
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(32 * 13 * 13, 128),
-        nn.ReLU(),
-        nn.Linear(128, 10),
-    )
+def load_scorer(path: str | Path) -> KerasCNN:
+    """The keras-cnn classifier saved at ``path`` (a ``pybigml-train keras-cnn`` checkpoint such
+    as ``best.safetensors``, or a bare state_dict), in eval mode."""
+    scorer = KerasCNN()
+    saved = load(path)
+    scorer.load_state_dict(saved.get("model", saved))
+    return scorer.eval()
 
 
 def mnist_pixels(train: bool, data_root: Path | None, limit: int | None) -> TensorDataset:
@@ -170,8 +166,7 @@ def build(config: Config) -> Setup:
     scorer_path = config.options.get("scorer")
     scorer = None
     if scorer_path is not None:
-        scorer = scorer_network()
-        scorer.load_state_dict(load(scorer_path))
+        scorer = load_scorer(scorer_path)
         scorer.eval()
     # fixed noise, drawn from its own seeded generator: the same samples every epoch and run
     noise_source = Generator().manual_seed(config.seed)

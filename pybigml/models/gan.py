@@ -42,6 +42,7 @@ TARGETS = {
         "mean_max_prob",
         0.9,
         "scorer's mean max-probability ≥ 0.9 and class entropy ≥ 2.1 nats on 1000 samples",
+        also=(Target("class_entropy", 2.1, "class entropy ≥ 2.1 nats"),),
     )
 }
 DEFAULTS = {"epochs": 50, "lr": 2e-4, "batch_size": 64, "scorer": None}

@@ -32,18 +32,21 @@ from ..utils.data import Dataset
 @dataclass(frozen=True)
 class Target:
     """The metric a full run must reach: ``metrics[metric] >= threshold`` (``<=`` when
-    ``lower_is_better``), e.g. ``Target("accuracy", 0.98, "≥ 98.0 % test accuracy")``."""
+    ``lower_is_better``), e.g. ``Target("accuracy", 0.98, "≥ 98.0 % test accuracy")``; ``also``
+    holds further conditions the same epoch must meet (the GAN's class entropy)."""
 
     metric: str
     threshold: float
     text: str
     lower_is_better: bool = False
+    also: tuple[Target, ...] = ()
 
     def reached(self, metrics: dict[str, float]) -> bool:
         value = metrics.get(self.metric)
         if value is None:
             return False
-        return value <= self.threshold if self.lower_is_better else value >= self.threshold
+        met = value <= self.threshold if self.lower_is_better else value >= self.threshold
+        return met and all(condition.reached(metrics) for condition in self.also)
 
 
 @dataclass

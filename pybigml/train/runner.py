@@ -39,6 +39,10 @@ def config_to_json(config: Config) -> dict[str, Any]:
     """The config as JSON-able values (paths as strings)."""
     values = asdict(config)
     values["data_root"] = None if config.data_root is None else str(config.data_root)
+    values["options"] = {
+        name: str(value) if isinstance(value, Path) else value
+        for name, value in config.options.items()
+    }
     return values
 
 

@@ -14,7 +14,7 @@ NAME = "cnn"
 DESCRIPTION = "CNN conv32-conv64 (3x3, pad 1, maxpool 2)-fc128-fc10 on 3x24x24 Fashion-MNIST, SGD"
 DATASETS = ("fashion-mnist",)
 TARGETS = {"fashion-mnist": Target("accuracy", 0.90, "≥ 90 % test accuracy")}
-DEFAULTS = {"epochs": 10, "lr": 1e-3, "batch_size": 32, "momentum": 0.9}
+DEFAULTS = {"epochs": 16, "lr": 1e-3, "batch_size": 32, "momentum": 0.9}  # 90 % from epoch 13
 
 SIZE = 24  # the document's input is 3 x 24 x 24
 

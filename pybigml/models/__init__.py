@@ -1,7 +1,8 @@
 """The models pybigml trains out of the box (``pybigml-train NAME``), one recipe module each.
 
 ``RECIPES`` maps each ``--list`` name to its module; ``models/recipe.py`` says what a recipe
-module holds. A new recipe is one more line in ``_RECIPE_MODULES``.
+module holds. A new recipe is imported below and listed in ``_RECIPE_MODULES`` (whose order
+``--list`` keeps).
 """
 
 from . import (
